@@ -20,6 +20,8 @@ export interface GptConfig {
   /** GPT-2 layout: biases, layer norms, GELU, tied embeddings */
   gpt2: boolean;
   seed: number;
+  /** ONNX opset of the file (default 17; Gelu as one node needs 20) */
+  opset?: number;
 }
 
 /** microgpt as trained on the ESP32: 4,192 parameters, no biases, no norms, ReLU FFN. */
@@ -41,7 +43,7 @@ export function buildGptStep(c: GptConfig): OnnxBuilder {
   const { vocab: V, embd: C, heads: H, context: T } = c;
   const D = C / H;
   if (!Number.isInteger(D)) throw new Error('embd must be divisible by heads');
-  const b = new OnnxBuilder(c.name, 17);
+  const b = new OnnxBuilder(c.name, c.opset ?? 17);
   let seed = c.seed * 1000;
   const w = (name: string, shape: number[], scale: number) => b.init(name, seededTensor(shape, seed++, scale));
   const i64 = (name: string, vals: number[], shape = [vals.length]) => b.init(name, Tensor.fromNumbers('int64', shape, vals));
