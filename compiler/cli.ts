@@ -14,6 +14,7 @@ import { parseSize, formatMemoryReport } from './targets/memory.js';
 import { formatReport } from './memory-budget.js';
 import { inspectMemory, inspectQuant, quantParams } from './inspect.js';
 import { progressBar, type QuantizeRequest, type CalibrationMethod } from './quantize.js';
+import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './generate-cli.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -76,6 +77,7 @@ interface CommonOpts {
   calibration?: CalibrationMethod;
   symmetricActivations?: boolean;
   evaluate?: string;
+  state?: string[];
 }
 
 function compileOptions(o: CommonOpts): CompileOptions {
@@ -99,6 +101,7 @@ function compileOptions(o: CommonOpts): CompileOptions {
     print: (t) => process.stdout.write(t),
     quantize: quantizeRequest(o),
     progress: progressBar((s) => process.stderr.write(s), !!process.stderr.isTTY),
+    state: o.state,
   };
 }
 
@@ -135,6 +138,7 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .option('--max-model-bytes <n>', 'largest model file accepted', positiveInt('--max-model-bytes'))
     .option('--max-tensor-bytes <n>', 'largest single tensor accepted', positiveInt('--max-tensor-bytes'))
     .option('--max-nodes <n>', 'largest node count accepted', positiveInt('--max-nodes'))
+    .option('--state <in=out>', "keep graph input/output pairs in persistent state buffers updated in place, e.g. 'past.*=present.*' (repeatable), or 'auto' (past*/past_key_values* -> present*)", collectOne)
     .option('--psram <size>', 'external PSRAM on the board (esp32, esp32s3), e.g. 4M: the arena goes there when internal RAM is too small')
     .option('--verbose', 'show stack traces of internal errors');
 }
@@ -158,9 +162,10 @@ export function buildProgram(): Command {
       .option('--input <file>', 'sample input for the golden test (.pb TensorProto or raw .bin), one per graph input (repeatable)', collectOne)
       .option('--seed <n>', 'seed of the random sample input', (v) => Number(v), 1)
       .option('--tolerance <x>', 'relative tolerance of the golden test', (v) => Number(v), 1e-4)),
-  ).action(async (model: string, o: CommonOpts & { out: string; force?: boolean }) => {
+  );
+  addGenerateOptions(program.commands.find((c) => c.name() === 'compile')!).action(async (model: string, o: CommonOpts & GenerateCli & { out: string; force?: boolean }) => {
     const t0 = Date.now();
-    const c = await compile(model, compileOptions(o));
+    const c = await compile(model, { ...compileOptions(o), ...generateCompileOptions(o) });
     writeProject(o.out, c.files, !!o.force);
     for (const w of c.warnings) process.stderr.write(`dnnc: warning: ${w}\n`);
     process.stderr.write(`dnnc: wrote ${Object.keys(c.files).length} files to ${path.relative(process.cwd(), o.out) || '.'} for ${c.target.name} (${c.graph.nodes.length} kernels, ${Date.now() - t0} ms)\n`);

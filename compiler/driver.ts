@@ -22,6 +22,7 @@ import { isFloatType } from '../ir/types.js';
 import { calibrate, calibrationSamples, loadCalibrationInputs, runOnHost, accuracy, formatAccuracy, type QuantizeRequest, type Calibration, type Progress, type OutputAccuracy } from './quantize.js';
 import { QUANT_PIPELINE } from '../passes/index.js';
 import type { QuantizeOptions } from '../passes/quantize.js';
+import { withStatePass, zeroStateInputs, stateGolden, generateProjectData, withSampleKernel, type GenerateOptions } from './generate.js';
 
 export interface FrontOptions {
   /** --shape name=1x3x32x32 */
@@ -60,6 +61,10 @@ export interface CompileOptions extends FrontOptions {
   quantize?: QuantizeRequest;
   /** progress of long steps (calibration), e.g. a bar on stderr */
   progress?: Progress;
+  /** --state: input/output pairs kept in persistent buffers ('past.*=present.*' patterns or 'auto'); see passes/state.ts */
+  state?: string[];
+  /** --generate: main template running a token loop (see compiler/generate.ts) */
+  generate?: GenerateOptions;
 }
 
 export interface QuantState {
@@ -115,6 +120,7 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   };
   let quant: QuantState | undefined;
   let pipeline = opts.passes ?? DEFAULT_PIPELINE;
+  if (opts.state?.length) ctx.options.state = opts.state;
   if (opts.quantize) {
     // calibration: the float graph after the passes that precede `quantize`, run on the host
     const q = opts.quantize;
@@ -135,6 +141,7 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
     pipeline = opts.passes ?? QUANT_PIPELINE;
     quant = { dtype: q.dtype, calibration };
   }
+  if (opts.state?.length) pipeline = withStatePass(pipeline);
   let graph: Graph;
   try {
     graph = runPipeline(g0, pipeline, ctx, {
@@ -182,7 +189,7 @@ export async function goldenData(file: string, graph: Graph, opts: CompileOption
       if (!f) throw new DnncError(`--input: the model has ${graph.inputs.length} inputs, ${opts.inputs!.length} files were given`);
       return readInput(f, v.type, `input '${v.name}'`);
     })
-    : randomInputs(graph.inputs, opts.seed ?? 1);
+    : zeroStateInputs(graph, randomInputs(graph.inputs, opts.seed ?? 1));
   if (opts.reference === false || !(await hasOnnxruntime())) return { inputs, expected: null, source: 'none' };
   const feeds: Record<string, Tensor> = {};
   graph.inputs.forEach((v, i) => (feeds[v.name] = inputs[i]!));
@@ -221,19 +228,22 @@ export async function compile(file: string, opts: CompileOptions): Promise<Compi
  * embedded or streamed, RAM checked), and render the project around the
  * given golden data.
  */
-export function assemble(file: string, graph: Graph, target: TargetDesc, warnings: string[], golden: Golden, opts: CompileOptions): Compiled {
+export function assemble(file: string, graph: Graph, target: TargetDesc, warnings: string[], golden0: Golden, opts: CompileOptions): Compiled {
+  const golden = stateGolden(graph, golden0);
   const prefix = opts.prefix ?? 'model';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)) throw new DnncError(`--prefix '${prefix}' is not a C identifier`);
   const plan = graph.meta.memory as MemoryPlan | undefined;
+  // graph outputs: the caller's result buffers (state outputs: the persistent state buffers)
   const ioBytes = graph.outputs.reduce((a, v) => a + byteSizeOf(v.type.dtype, v.type.shape), 0);
   const arena = placeArena(target, plan?.arenaBytes ?? 0, ioBytes, plan?.weightBytes ?? 0, opts.psramBytes ?? 0);
   warnings.push(...fpuWarnings(graph, target));
   const { code, memory } = generateForTarget(file, graph, target, opts, { arenaAttr: arena.attr, arenaHeader: arena.header });
+  withSampleKernel(code, opts.generate);
   const goldenBytes = [...golden.inputs, ...(golden.expected ?? [])].reduce((a, t) => a + t.byteLength, 0);
   const mcuMemory = target.mcu ? mcuMemoryReport(target, arena, planFlash(target, code.weightBytes, goldenBytes)) : null;
   warnings.push(...(mcuMemory?.warnings ?? []));
   const files: Record<string, FileData> = {
-    ...projectFiles(target, code, golden, { tolerance: opts.tolerance ?? 1e-4, modelName: path.basename(file), memory, mcuMemory, resultAttr: arena.ioAttr, resultHeader: arena.attr ? arena.header : '' }),
+    ...projectFiles(target, code, golden, { tolerance: opts.tolerance ?? 1e-4, modelName: path.basename(file), memory, mcuMemory, resultAttr: arena.ioAttr, resultHeader: arena.attr ? arena.header : '', ...generateProjectData(graph, code, opts.generate) }),
     ...binaryFiles(target, code),
   };
   return { graph, target, code, golden, files, warnings, memory, mcuMemory };

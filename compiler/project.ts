@@ -197,6 +197,8 @@ export function projectFiles(target: TargetDesc, code: ModelCode, golden0: Golde
     hex: (n: number) => '0x' + n.toString(16),
     pack: code.pack ? { file: code.pack.file, dir: wp?.dir ?? '.', bytes: code.pack.data.length, tensors: code.pack.tensors.length } : null,
     streamBufferBytes: code.streamBufferBytes,
+    /** persistent state buffers (--state): run_model resets them so every run is the first step */
+    hasState: !!code.state?.length,
     /** every C file of the project but main.c, sorted (Makefiles) */
     buildSources,
     /** data cache the kernels block their loops for (DNNC_DCACHE_BYTES), from the target's memory levels */
@@ -204,7 +206,9 @@ export function projectFiles(target: TargetDesc, code: ModelCode, golden0: Golde
     /** N64 ROM header title: 20 ASCII characters at most */
     romTitle: `dnnc ${code.prefix}`.replace(/[^A-Za-z0-9 _-]/g, '_').slice(0, 20),
   };
-  const templates = variant === 'test' && target.testMain ? { [target.testMain]: 'main.c' } : lay.files;
+  let templates = variant === 'test' && target.testMain ? { [target.testMain]: 'main.c' } : lay.files;
+  // --generate: the token-loop mains instead of the golden-test mains
+  if (extra.generate && target.generateTemplates) templates = Object.fromEntries(Object.entries(templates).map(([t, o]) => [target.generateTemplates![t] ?? t, o]));
   for (const [tpl, outName] of Object.entries(templates)) {
     const text = render(tpl, data);
     // a template that renders to nothing is an optional file this model does not need

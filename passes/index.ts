@@ -6,6 +6,7 @@ import './fold-batchnorm.js';
 import './fuse-activation.js';
 import './schedule.js';
 import './plan-memory.js';
+import './state.js';
 import './quantize.js';
 import './quantize-qdq.js';
 import './quantize-cleanup.js';

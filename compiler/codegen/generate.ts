@@ -11,6 +11,7 @@ import { DnncError, nodeError } from '../../ir/errors.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { render } from './templates.js';
 import { printNode } from '../../ir/printer.js';
+import type { StateBinding } from '../../passes/state.js';
 
 export interface IoInfo {
   /** the model's name, made safe for C comments and strings (see clabel) */
@@ -75,6 +76,19 @@ export interface ModelCode {
   pack: WeightPack | null;
   /** bytes of the reused streaming buffers (sum of pack.bufferBytes) */
   streamBufferBytes: number;
+  /** persistent state buffers (--state): graph input/output pairs kept out of the run API (absent when none) */
+  state?: StateIo[];
+  /** bytes of the state buffers (outside the arena) */
+  stateBytes?: number;
+}
+
+/** One persistent state buffer: a graph input and the output that updates it, sharing one static array. */
+export interface StateIo extends IoInfo {
+  inputName: string;
+  outputName: string;
+  /** index of the input and of the output in the graph's lists */
+  inputIndex: number;
+  outputIndex: number;
 }
 
 export type WeightMode = 'embed' | 'rom';
@@ -192,6 +206,15 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   const usedIo = new Set<string>();
   const inputs = g.inputs.map((v) => ioInfo(v, v.name, usedIo, 'in'));
   const outputs = g.outputs.map((v, i) => ioInfo(v, outNames[i] ?? v.name, usedIo, 'out'));
+  // persistent state (passes/state.ts): the input and its output are one static buffer
+  const state: StateIo[] = ((g.meta.state as StateBinding[] | undefined) ?? []).map((b, k) => {
+    const ii = g.inputs.indexOf(b.input), oi = g.outputs.indexOf(b.output);
+    const cname = `g_state${k}`;
+    inputs[ii] = { ...inputs[ii]!, cname };
+    outputs[oi] = { ...outputs[oi]!, cname };
+    return { ...inputs[ii]!, inputName: inputs[ii]!.name, outputName: outputs[oi]!.name, inputIndex: ii, outputIndex: oi };
+  });
+  const stateNames = new Set(state.map((s) => s.cname));
 
   // weights
   const weights: WeightArray[] = [];
@@ -287,7 +310,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
       default: throw new DnncError(`internal: bad storage for '${v.name}'`);
     }
     if (!base) throw new DnncError(`internal: no symbol for '${v.name}'`);
-    if (off === 0 && sameType && (isConst || s.kind === 'output')) return base;
+    if (off === 0 && sameType && (isConst || s.kind === 'output' || stateNames.has(base))) return base;
     return `((${q}${T} *)((${q}uint8_t *)${base} + ${off}))`;
   };
 
@@ -400,12 +423,17 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   }
   const arenaBytes = plan.arenaBytes;
   const weightBytes = weights.reduce((a, w) => a + w.bytes, 0);
+  const runInputs = inputs.filter((io) => !stateNames.has(io.cname));
+  const runOutputs = outputs.filter((io) => !stateNames.has(io.cname));
+  const stateBytes = state.reduce((a, st) => a + st.bytes, 0);
   const data = {
     prefix,
     PREFIX: prefix.toUpperCase(),
     graphName: ccomment(g.name),
-    inputs,
-    outputs,
+    inputs: runInputs,
+    outputs: runOutputs,
+    state,
+    stateBytes,
     arenaBytes,
     arenaDecl: Math.max(arenaBytes, 16),
     alignment: opts.target.alignment,
@@ -427,6 +455,8 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     [`${prefix}_weights.c`]: render('common/weights.c.njk', data),
   };
   const pack = packPlan && packPlan.pack.steps ? packPlan.pack : null;
-  return { prefix, files, kernels: data.kernels, inputs, outputs, arenaBytes, weightBytes, weights, pack, streamBufferBytes: pack ? pack.bufferBytes.reduce((a, b) => a + b, 0) : 0 };
+  const code: ModelCode = { prefix, files, kernels: data.kernels, inputs: runInputs, outputs: runOutputs, arenaBytes, weightBytes, weights, pack, streamBufferBytes: pack ? pack.bufferBytes.reduce((a, b) => a + b, 0) : 0 };
+  if (state.length) Object.assign(code, { state, stateBytes });
+  return code;
 }
 

@@ -52,6 +52,8 @@ export interface TargetDesc {
   memoryMap?: MemoryMap;
   /** weights streamed from a read-only file system (cartridge ROM), when supported */
   weightPack?: WeightPackDesc;
+  /** --generate: main templates of the token loop replacing the golden-test ones (layout or test-main template -> template) */
+  generateTemplates?: Record<string, string>;
 }
 
 /** Facts about a microcontroller's memories and its SDK configuration. */
@@ -155,6 +157,7 @@ const HOST: TargetDesc = {
     runtimeDir: 'runtime',
   },
   runner: 'host-make',
+  generateTemplates: { 'host/main.c.njk': 'host/generate_main.c.njk' },
 };
 
 const KiB = 1024, MiB = 1024 * 1024;
@@ -211,6 +214,7 @@ const N64: TargetDesc = {
   testMain: 'host/main.c.njk',
   memoryMap: N64_MEMORY,
   weightPack: { dir: 'filesystem', align: 16, platform: 'platform/pack_libdragon.c' },
+  generateTemplates: { 'n64/main.c.njk': 'n64/generate_main.c.njk', 'host/main.c.njk': 'host/generate_main.c.njk' },
 };
 
 
@@ -271,6 +275,7 @@ function esp(s: EspSpec): TargetDesc {
     weightsIn: 'flash',
     runner: s.runner,
     mcu: s.mcu,
+    generateTemplates: { 'esp32/main/main.c.njk': 'esp32/main/generate_main.c.njk', 'esp32/test/semihost_main.c.njk': 'esp32/test/generate_semihost_main.c.njk' },
   };
 }
 
