@@ -3,6 +3,8 @@ import type { Graph } from '../ir/graph.js';
 import type { MemoryPlan, PlanEntry } from '../passes/plan-memory.js';
 import type { TargetDesc } from './targets/target.js';
 import { formatReport, type MemoryReport } from './memory-budget.js';
+import type { StateBinding } from '../passes/state.js';
+import { formatType } from '../ir/types.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -20,6 +22,7 @@ export function inspectMemory(g: Graph, json: boolean, target?: TargetDesc, budg
   const rows = [...plan.entries].sort((a, b) => a.offset - b.offset || a.first - b.first || (a.name < b.name ? -1 : 1));
   const sched = g.meta.schedule as { initialLowerBound: number; lowerBound: number } | undefined;
   const fits = target ? plan.arenaBytes + plan.residentWeightBytes <= target.ramBytes : undefined;
+  const state = stateSummary(g);
   if (json) {
     return JSON.stringify({
       target: target?.name,
@@ -50,6 +53,7 @@ export function inspectMemory(g: Graph, json: boolean, target?: TargetDesc, budg
       })),
       nodes: g.nodes.map((n, i) => ({ step: i, name: n.name, op: n.op })),
       ...(budget ? { budget } : {}),
+      ...(state ? { stateBytes: state.bytes, state: state.buffers } : {}),
     }, null, 2) + '\n';
   }
   const lines: string[] = [];
@@ -83,6 +87,10 @@ export function inspectMemory(g: Graph, json: boolean, target?: TargetDesc, budg
   lines.push(`shared bytes:          ${plan.counts.views} views, ${plan.counts.inplace} in place, ${plan.counts.concat} concat slices`);
   if (sched) lines.push(`schedule:              lower bound ${sched.initialLowerBound} B in the imported order, ${sched.lowerBound} B after reordering`);
   lines.push(`weights:               ${plan.weightBytes} B (resident ${plan.residentWeightBytes} B, streamed ${plan.streamedWeightBytes} B)`);
+  if (state) {
+    lines.push(`persistent state: ${state.bytes} B in ${state.buffers.length} buffer(s) outside the arena (--state; zeroed by reset, updated in place by each run)`);
+    for (const b of state.buffers) lines.push(`  ${b.input} <- ${b.output}: ${b.type}, ${b.bytes} B`);
+  }
   if (target) {
     lines.push(`target:                ${target.name}: arena + resident weights = ${plan.arenaBytes + plan.residentWeightBytes} B of ${target.ramBytes} B RAM (${target.ramNote})${fits ? '' : ' -- does NOT fit'}`);
   }
@@ -131,4 +139,12 @@ export function inspectQuant(g: Graph): string {
   for (const note of (g.meta.quantNotes as string[] | undefined) ?? []) lines.push(`  ${note}`);
   lines.push(`  ${nInt} integer kernels, ${nFloat} float kernels`);
   return lines.join('\n') + '\n';
+}
+
+/** The --state buffers of a planned graph (passes/state.ts), or null. */
+function stateSummary(g: Graph): { bytes: number; buffers: { input: string; output: string; type: string; bytes: number }[] } | null {
+  const st = g.meta.state as StateBinding[] | undefined;
+  if (!st?.length) return null;
+  const buffers = st.map((b) => ({ input: b.input.name, output: b.output.name, type: formatType(b.input.type), bytes: b.bytes }));
+  return { bytes: buffers.reduce((a, b) => a + b.bytes, 0), buffers };
 }

@@ -22,6 +22,8 @@ export interface MemoryReport {
   streamBufferCount: number;
   /** estimated machine code of the model, kernels and test main */
   code: number;
+  /** persistent state buffers (--state), outside the arena (absent when none) */
+  state?: number;
   reserve: { what: string; bytes: number; note?: string }[];
   reserveBytes: number;
   used: number;
@@ -42,8 +44,9 @@ export function memoryReport(target: TargetDesc, code: ModelCode, nodes: number,
   const streamedWeights = code.pack ? code.pack.tensors.reduce((a, t) => a + t.bytes, 0) : 0;
   const reserveBytes = map.reserve.reduce((a, r) => a + r.bytes, 0);
   const codeBytes = estimateCode(map, code, nodes);
-  const used = code.arenaBytes + (map.constInRam ? residentWeights : 0) + code.streamBufferBytes + codeBytes + reserveBytes;
+  const used = code.arenaBytes + (map.constInRam ? residentWeights : 0) + code.streamBufferBytes + codeBytes + reserveBytes + (code.stateBytes ?? 0);
   return {
+    ...(code.stateBytes ? { state: code.stateBytes } : {}),
     target: target.name,
     ramName: map.ramName,
     ramBytes,
@@ -75,6 +78,7 @@ export function formatReport(r: MemoryReport): string[] {
     row('weight stream buffers', r.streamBuffers, r.streamBuffers ? `${r.streamBufferCount} reused layer buffer${r.streamBufferCount > 1 ? 's' : ''}` : ''),
     row('code (estimate)', r.code),
   ];
+  if (r.state) lines.splice(2, 0, row('persistent state', r.state, 'state buffers (--state), outside the arena'));
   for (const x of r.reserve) lines.push(row(`reserve: ${x.what}`, x.bytes));
   lines.push(row('total', r.used, r.fits ? `fits, ${r.ramBytes - r.used} B free` : `DOES NOT FIT (${r.used - r.ramBytes} B over)`));
   lines.push(row('streamed weights (in ROM)', r.streamedWeights, r.streamedWeights ? 'not in RAM' : ''));

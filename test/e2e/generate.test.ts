@@ -1,0 +1,144 @@
+// --state and --generate: the compiled token loop (tokenizer, KV cache in state
+// buffers, sampling in C) against onnxruntime running the same step graph
+// token by token, on host, under qemu-mips64 (n64) and qemu-system-riscv32 (esp32c3).
+import { describe, it, expect, beforeAll } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compile, type Compiled } from '../../compiler/driver.js';
+import { runOnnxruntime } from '../../compiler/reference.js';
+import { runGenerate } from '../../compiler/generate-run.js';
+import { readVocab, type GenerateOptions } from '../../compiler/generate.js';
+import { MICROGPT, type GptConfig } from '../../compiler/onnx/gpt.js';
+import { gpt2Tiny, writeGptExample } from '../../scripts/make-gpt-examples.js';
+import { Tensor } from '../../ir/tensor.js';
+import { tmpDir, dnnc } from '../helpers.js';
+import { haveCommand } from '../../compiler/toolchain.js';
+
+const argmax = (t: Tensor, from: number, n: number) => {
+  let b = from;
+  for (let i = from; i < from + n; i++) if (t.get(i) > t.get(b)) b = i;
+  return b - from;
+};
+
+/** onnxruntime over the step graph: feed `prompt`, then greedy tokens (or `forced` ones), return the logits of every step. */
+async function ortSteps(file: string, c: GptConfig, prompt: number[], n: number, forced?: number[]): Promise<{ tokens: number[]; logits: Tensor[] }> {
+  const D = c.embd / c.heads;
+  const names = ['logits', ...Array.from({ length: c.layers }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
+  let past = names.slice(1).map(() => new Tensor('float32', [c.heads, c.context, D]));
+  const tokens: number[] = [], logits: Tensor[] = [];
+  const seq = [...prompt];
+  for (let pos = 0; tokens.length < n; pos++) {
+    const feeds: Record<string, Tensor> = { token: Tensor.fromNumbers('int64', [1], [seq[pos]!]), pos: Tensor.fromNumbers('int64', [1], [pos]) };
+    names.slice(1).forEach((nm, i) => (feeds[nm.replace('present', 'past')] = past[i]!));
+    const out = await runOnnxruntime(file, feeds, names);
+    past = out.slice(1);
+    if (pos + 1 < prompt.length) continue;
+    logits.push(out[0]!);
+    const tok = forced ? forced[tokens.length]! : argmax(out[0]!, 0, c.vocab);
+    tokens.push(tok);
+    seq.push(tok);
+    if (pos + 1 >= c.context) break;
+  }
+  return { tokens, logits };
+}
+
+describe('--generate: token loop with the KV cache in state buffers', () => {
+  const dir = tmpDir('gen-models');
+  const tiny = gpt2Tiny({ context: 32 });
+  const tinyFile = writeGptExample(path.join(dir, 'gpt2-tiny'), tiny);
+  const microFile = writeGptExample(path.join(dir, 'microgpt'), MICROGPT);
+  const vocab = readVocab(path.join(dir, 'microgpt', 'vocab.txt'));
+  const greedy = (maxTokens: number, prompt = ''): GenerateOptions => ({ vocab, prompt, maxTokens, sampling: 'greedy' });
+  let ref32: number[];
+
+  beforeAll(async () => {
+    ref32 = (await ortSteps(tinyFile, tiny, [0], 32)).tokens;
+  });
+
+  it('reads the vocabulary file: newline then a-z', () => {
+    expect(vocab).toEqual(['\n', ...'abcdefghijklmnopqrstuvwxyz']);
+    expect(readVocab('ab\\nc')).toEqual(['a', 'b', '\n', 'c']);
+  });
+
+  it('host: 32 greedy tokens of a GPT-2-layout model (context 32) match onnxruntime', async () => {
+    const c = await compile(tinyFile, { target: 'host', reference: false, state: ['past.*=present.*'], generate: greedy(32) });
+    const r = runGenerate(c, greedy(32), tmpDir('gen-host'));
+    expect(r.tokens).toHaveLength(32);
+    expect(r.tokens).toEqual(ref32);
+    expect(r.steps).toBe(32);
+    expect(r.speed).toMatch(/tokens\/s/);
+  });
+
+  it('host: microgpt at its context of 16, with a prompt, matches onnxruntime', async () => {
+    const prompt = 'emma';
+    const ids = [...prompt].map((ch) => vocab.indexOf(ch));
+    const ref = (await ortSteps(microFile, MICROGPT, ids, 16)).tokens;
+    const c = await compile(microFile, { target: 'host', reference: false, state: ['auto'], generate: greedy(16, prompt) });
+    const r = runGenerate(c, greedy(16, prompt), tmpDir('gen-micro'));
+    expect(r.tokens).toEqual(ref);
+    expect(r.tokens.length).toBe(16 - prompt.length + 1);
+    expect(r.text).toContain(prompt + ref.map((t) => vocab[t]).join(''));
+  });
+
+  it('host: top-k sampling draws only among the k largest logits, reproducibly per seed', async () => {
+    const gen = (seed: number): GenerateOptions => ({ vocab, prompt: 'a', maxTokens: 20, sampling: 'top-k', topK: 3, temperature: 1.5, seed });
+    const c = await compile(tinyFile, { target: 'host', reference: false, state: ['auto'], generate: gen(7) });
+    const a = runGenerate(c, gen(7), tmpDir('gen-topk'));
+    const again = runGenerate(c, gen(7), tmpDir('gen-topk'));
+    expect(again.tokens).toEqual(a.tokens);
+    const { logits } = await ortSteps(tinyFile, tiny, [1], 20, a.tokens);
+    a.tokens.forEach((t, i) => {
+      const row = logits[i]!.toNumbers().slice(0, tiny.vocab);
+      const kth = [...row].sort((x, y) => y - x)[2]!;
+      expect(row[t]!).toBeGreaterThanOrEqual(kth);
+    });
+    expect(new Set(a.tokens).size).toBeGreaterThan(1); // not greedy
+    const c2 = await compile(tinyFile, { target: 'host', reference: false, state: ['auto'], generate: gen(8) });
+    expect(runGenerate(c2, gen(8), tmpDir('gen-topk')).tokens).not.toEqual(a.tokens);
+  });
+
+  it.skipIf(!haveCommand('qemu-mips64'))('n64 (qemu-mips64): the same 32 tokens, and instructions per token', async () => {
+    const c = await compile(tinyFile, { target: 'n64', reference: false, state: ['auto'], generate: greedy(32) });
+    const r = runGenerate(c, greedy(32), tmpDir('gen-n64'), { count: true });
+    expect(r.tokens).toEqual(ref32);
+    expect(r.instructionsPerToken).toBeGreaterThan(10_000);
+    expect(c.files['main.c']).toContain('get_ticks()');
+  });
+
+  it.skipIf(!haveCommand('qemu-system-riscv32'))('esp32c3 (qemu-system-riscv32): microgpt greedy tokens match onnxruntime', async () => {
+    const ref = (await ortSteps(microFile, MICROGPT, [0], 16)).tokens;
+    const c = await compile(microFile, { target: 'esp32c3', reference: false, state: ['auto'], generate: greedy(16) });
+    const r = runGenerate(c, greedy(16), tmpDir('gen-rv32'));
+    expect(r.tokens).toEqual(ref);
+    expect(r.instructionsPerToken).toBeGreaterThan(10_000);
+    expect(c.files['main/main.c']).toContain('esp_timer_get_time');
+  });
+
+  it('state: run API without the cache, reset function, state bytes reported apart from the arena', async () => {
+    const c: Compiled = await compile(microFile, { target: 'host', state: ['past.*=present.*'] });
+    const h = c.files['model.h'] as string;
+    expect(h).toMatch(/int model_run\(const int64_t \*in_token, const int64_t \*in_pos, float \*out_logits\);/);
+    expect(h).toContain('void model_reset(void);');
+    expect(h).toContain('#define MODEL_STATE_BYTES 2048');
+    expect(c.code.stateBytes).toBe(2048);
+    // the cache row is written in place: no loop over the whole cache in the update
+    expect(c.files['model.c']).toContain('WhereInPlace');
+    const r = dnnc(['inspect', microFile, '--memory', '--state', 'auto']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/persistent state: 2048 B/);
+  });
+
+  it('state: errors name the missing output', () => {
+    const r = dnnc(['compile', microFile, '--state', 'past.*=cache.*', '-o', path.join(tmpDir('gen-err'), 'p')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no matching output 'cache.0.key'/);
+  });
+
+  it('CLI: dnnc compile --generate writes a project that prints the text', () => {
+    const out = path.join(tmpDir('gen-cli'), 'p');
+    const r = dnnc(['compile', microFile, '--generate', '--vocab', path.join(dir, 'microgpt', 'vocab.txt'), '--prompt', 'an', '--max-tokens', '8', '-o', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'main.c'), 'utf8')).toContain('gen_generate');
+    expect(fs.existsSync(path.join(out, 'runtime', 'sample.c'))).toBe(true);
+  });
+});
