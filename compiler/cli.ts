@@ -15,6 +15,7 @@ import { formatReport } from './memory-budget.js';
 import { inspectMemory, inspectQuant, quantParams } from './inspect.js';
 import { progressBar, type QuantizeRequest, type CalibrationMethod } from './quantize.js';
 import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './generate-cli.js';
+import { benchGenerate } from './generate-run.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -227,7 +228,14 @@ export function buildProgram(): Command {
       .argument('<model.onnx>', 'ONNX model file')
       .option('--json', 'machine-readable output')
       .option('--keep', 'keep the build folder'),
-  ).action(async (model: string, o: CommonOpts & { json?: boolean; keep?: boolean }) => {
+  );
+  addGenerateOptions(program.commands.find((c) => c.name() === 'bench')!).action(async (model: string, o: CommonOpts & GenerateCli & { json?: boolean; keep?: boolean }) => {
+    if (o.generate) {
+      const g = await benchGenerate(model, { ...compileOptions(o), ...generateCompileOptions(o), generate: generateCompileOptions(o).generate!, keep: o.keep });
+      if (o.json) process.stdout.write(JSON.stringify(g) + '\n');
+      else process.stdout.write(`model ${g.model} on ${g.target}: ${g.tokens} tokens generated in ${g.steps} steps, ${g.instructions} instructions\ninstructions per token: ${g.instructionsPerToken}\nweight bytes: ${g.weightBytes}\narena bytes: ${g.arenaBytes}\nstate bytes: ${g.stateBytes}\n`);
+      return;
+    }
     const r = await bench(model, { ...compileOptions(o), keep: o.keep });
     if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
     else {

@@ -6,7 +6,8 @@
 // between the bench markers on qemu-mips64, callgrind on host when asked.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Compiled } from './driver.js';
+import os from 'node:os';
+import { compile, type Compiled, type CompileOptions } from './driver.js';
 import { projectFiles, binaryFiles, writeProject } from './project.js';
 import { buildCross, buildHost, run, haveCommand } from './toolchain.js';
 import { buildRv32 } from './runners/qemu-riscv32.js';
@@ -56,7 +57,7 @@ export function runGenerate(c: Compiled, gen: GenerateOptions, dir: string, opts
       if (opts.count) {
         if (!haveCommand('valgrind')) throw new DnncError('valgrind is not installed (run scripts/setup.sh)');
         const out = path.join(dir, 'callgrind.out');
-        const r = run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, '--toggle-collect=gen_generate', exe], { timeoutMs: 600_000 });
+        const r = run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, '--toggle-collect=gen_measured', exe], { timeoutMs: 600_000 });
         const cg = /^(?:summary|totals):\s+(\d+)/m.exec(fs.readFileSync(out, 'utf8'));
         return parse(r.stdout, cg ? Number(cg[1]) : null);
       }
@@ -95,5 +96,34 @@ export function runGenerate(c: Compiled, gen: GenerateOptions, dir: string, opts
     }
     default:
       throw new DnncError(`--generate runs are not available for target '${t.name}' here (no emulator)`);
+  }
+}
+
+export interface TokenBench {
+  model: string;
+  target: string;
+  tokens: number;
+  steps: number;
+  instructions: number;
+  instructionsPerToken: number;
+  weightBytes: number;
+  arenaBytes: number;
+  stateBytes: number;
+}
+
+/** `dnnc bench --generate`: instructions of a whole generation on the target (emulated; callgrind on host), per step. */
+export async function benchGenerate(file: string, opts: CompileOptions & { generate: GenerateOptions; keep?: boolean }): Promise<TokenBench> {
+  const c = await compile(file, { ...opts, reference: false });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnnc-bench-gen-'));
+  try {
+    const r = runGenerate(c, opts.generate, dir, { count: true });
+    if (r.instructions === null || !r.steps) throw new DnncError('the generation was not measured (no instruction count)');
+    return {
+      model: path.basename(file), target: c.target.name, tokens: r.tokens.length, steps: r.steps,
+      instructions: r.instructions, instructionsPerToken: Math.round(r.instructions / r.steps),
+      weightBytes: c.code.weightBytes, arenaBytes: c.code.arenaBytes, stateBytes: c.code.stateBytes ?? 0,
+    };
+  } finally {
+    if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
