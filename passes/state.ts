@@ -85,10 +85,18 @@ export default registerPass({
       if (g.outputs.filter((v) => v === output).length > 1) throw new DnncError(`--state: output '${output.name}' is returned twice`);
       const prod = output.producer;
       if (!prod || output.const) throw new DnncError(`--state: output '${output.name}' is not computed by the graph (constant or an input), so it cannot update '${input.name}'`);
-      const at = order.get(prod)!;
-      for (const u of users.get(input) ?? []) {
-        if (u === prod) continue;
-        if (order.get(u)! > at) throw nodeError(u, `reads state input '${input.name}' after '${output.name}' is written in place by node '${prod.name}'; dnnc cannot keep this pair in one state buffer`);
+      // the node that really writes the output's bytes: through views (Reshape, ...) back to their source
+      let writer = prod;
+      while (getOp(writer.op)?.view && writer.inputs[0]?.producer && !writer.inputs[0].const) writer = writer.inputs[0].producer;
+      const at = Math.min(order.get(prod)!, order.get(writer)!);
+      // every reader of the input, or of a view of it, must run before the output is written (or be the writer)
+      const readers = new Set<Value>([input]);
+      for (const n of g.nodes) if (getOp(n.op)?.view && n.inputs[0] && readers.has(n.inputs[0])) readers.add(n.outputs[0]!);
+      for (const v of readers) {
+        for (const u of users.get(v) ?? []) {
+          if (u === prod || u === writer || getOp(u.op)?.view) continue;
+          if (order.get(u)! > at) throw nodeError(u, `reads state input '${input.name}' after '${output.name}' is written in place by node '${writer.name}'; dnnc cannot keep this pair in one state buffer`);
+        }
       }
       if (prod.inputs.includes(input)) {
         if (prod.op === 'Where' && prod.inputs[2] === input && prod.inputs.indexOf(input) === 2 && typeEq(output.type, input.type)) {

@@ -11,7 +11,8 @@ import { readVocab, type GenerateOptions } from '../../compiler/generate.js';
 import { MICROGPT, type GptConfig } from '../../compiler/onnx/gpt.js';
 import { gpt2Tiny, writeGptExample } from '../../scripts/make-gpt-examples.js';
 import { Tensor } from '../../ir/tensor.js';
-import { tmpDir, dnnc } from '../helpers.js';
+import { tmpDir, dnnc, writeModel } from '../helpers.js';
+import { OnnxBuilder } from '../../compiler/onnx/builder.js';
 import { haveCommand } from '../../compiler/toolchain.js';
 
 const argmax = (t: Tensor, from: number, n: number) => {
@@ -132,6 +133,17 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     const r = dnnc(['compile', microFile, '--state', 'past.*=cache.*', '-o', path.join(tmpDir('gen-err'), 'p')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no matching output 'cache.0.key'/);
+  });
+
+  it('state: an output computed from its input by a non-elementwise op is refused (it cannot run in place)', async () => {
+    const b = new OnnxBuilder('swap', 17);
+    b.input('past_x', 'float32', [2, 3, 3]);
+    b.node('Transpose', ['past_x'], { perm: [0, 2, 1] }, ['present_x'], 'swap');
+    b.output('present_x', 'float32', [2, 3, 3]);
+    const f = writeModel(b);
+    await expect(compile(f, { target: 'host', reference: false, state: ['auto'] })).rejects.toThrow(/cannot run in place/);
+    // without --state the same graph compiles as before
+    await expect(compile(f, { target: 'host', reference: false })).resolves.toBeTruthy();
   });
 
   it('CLI: dnnc compile --generate writes a project that prints the text', () => {
