@@ -317,7 +317,8 @@ export function memorySummary(g: Graph): string {
   const plan = g.meta.memory as MemoryPlan | undefined;
   if (!plan) return '';
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
-  return `memory: arena ${plan.arenaBytes} B (${kb(plan.arenaBytes)}), lower bound ${plan.lowerBound} B, no-reuse ${plan.naiveNoAliasBytes} B, weights ${plan.weightBytes} B (${kb(plan.weightBytes)})`;
+  const state = ((g.meta.state as { bytes: number }[] | undefined) ?? []).reduce((a, b) => a + b.bytes, 0);
+  return `memory: arena ${plan.arenaBytes} B (${kb(plan.arenaBytes)}), lower bound ${plan.lowerBound} B, no-reuse ${plan.naiveNoAliasBytes} B, weights ${plan.weightBytes} B (${kb(plan.weightBytes)})${state ? `, persistent state ${state} B (${kb(state)}, outside the arena)` : ''}`;
 }
 
 export { writeProject };
