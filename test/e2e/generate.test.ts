@@ -135,6 +135,32 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     expect(r.stderr).toMatch(/no matching output 'cache.0.key'/);
   });
 
+  it('state auto: exporter names (past_key_values.N.key -> present.N.key), a [1,H,T,D] cache, checked by verify', async () => {
+    const b = new OnnxBuilder('hf_names', 17);
+    const T = 6, H = 2, D = 3;
+    b.input('pos', 'int64', [1]);
+    b.input('past_key_values.0.key', 'float32', [1, H, T, D]);
+    b.input('new_row', 'float32', [1, H, 1, D]);
+    const slots = b.init('slots', Tensor.fromNumbers('int64', [T], [...Array(T).keys()]));
+    const shape = b.init('mask_shape', Tensor.fromNumbers('int64', [4], [1, 1, T, 1]));
+    const [eq] = b.node('Equal', [slots, 'pos'], {}, undefined, 'eq');
+    const [mask] = b.node('Reshape', [eq!, shape], {}, undefined, 'mask');
+    b.node('Where', [mask!, 'new_row', 'past_key_values.0.key'], {}, ['present.0.key'], 'update');
+    const axes = b.init('axes', Tensor.fromNumbers('int64', [1], [2]));
+    b.node('ReduceSum', ['present.0.key', axes], { keepdims: 0 }, ['summary'], 'sum');
+    b.output('summary', 'float32', [1, H, D]);
+    b.output('present.0.key', 'float32', [1, H, T, D]);
+    const f = writeModel(b);
+    const c = await compile(f, { target: 'host', reference: false, state: ['auto'] });
+    expect(c.code.state?.map((st) => `${st.inputName}->${st.outputName}`)).toEqual(['past_key_values.0.key->present.0.key']);
+    expect(c.files['model.c']).toContain('WhereInPlace');
+    // random pos in [0, 4) (dnnc's seeded inputs), zero cache: the summary holds the new row
+    for (const seed of ['1', '2']) {
+      const r = dnnc(['verify', f, '--state', 'auto', '--seed', seed, '--sanitize']);
+      expect(r.stdout, r.stderr).toMatch(/^PASS/m);
+    }
+  });
+
   it('state: an output computed from its input by a non-elementwise op is refused (it cannot run in place)', async () => {
     const b = new OnnxBuilder('swap', 17);
     b.input('past_x', 'float32', [2, 3, 3]);
