@@ -13,6 +13,8 @@ export interface GenerateCli {
   temperature?: number;
   topK?: number;
   genSeed?: number;
+  /** compile's --seed: the PRNG seed too with --generate (the golden sample is not used then) */
+  seed?: number;
   bos?: number;
   context?: number;
   state?: string[];
@@ -33,7 +35,7 @@ export function addGenerateOptions(cmd: Command): Command {
     .addOption(new Option('--sampling <how>', 'with --generate: next-token choice').choices(['greedy', 'temperature', 'top-k']).default('greedy'))
     .option('--temperature <t>', 'with --generate: softmax temperature (temperature and top-k sampling)', (v) => Number(v), 1)
     .option('--top-k <k>', 'with --generate: sample among the k most likely tokens (top-k sampling)', int('--top-k', 1), 40)
-    .option('--gen-seed <n>', 'with --generate: seed of the C PRNG (xorshift32)', int('--gen-seed', 0), 1)
+    .option('--gen-seed <n>', 'with --generate: seed of the C PRNG (xorshift32); default: --seed, else 1', int('--gen-seed', 0))
     .option('--bos <id>', 'with --generate: first token when the prompt is empty', int('--bos', 0), 0)
     .option('--context <n>', "with --generate: most positions (default: the state buffers' second-to-last dim)", int('--context', 1));
 }
@@ -53,7 +55,7 @@ export function generateCompileOptions(o: GenerateCli): Partial<CompileOptions> 
       sampling: o.sampling ?? 'greedy',
       temperature: o.temperature,
       topK: o.topK,
-      seed: o.genSeed,
+      seed: o.genSeed ?? o.seed ?? 1,
       bos: o.bos,
       context: o.context,
     },
