@@ -4,6 +4,9 @@ import './const-fold.js';
 import './dce.js';
 import './fold-batchnorm.js';
 import './fuse-activation.js';
+import './fuse-layernorm.js';
+import './fuse-gelu.js';
+import './fuse-attention.js';
 import './schedule.js';
 import './plan-memory.js';
 import './quantize.js';
@@ -18,6 +21,9 @@ export const DEFAULT_PIPELINE = [
   'const-fold',
   'dce',
   'fold-batchnorm',
+  'fuse-layernorm',
+  'fuse-gelu',
+  'fuse-attention',
   'fuse-activation',
   'dce',
   'schedule',
