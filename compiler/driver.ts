@@ -54,6 +54,10 @@ export interface CompileOptions extends FrontOptions {
   expansionPak?: boolean;
   /** write the weight pack in little-endian order whatever the target (tests of the byte-order check) */
   packLittleEndian?: boolean;
+  /** storage of MatMul/Gemm/Gather weights (--weight-dtype fp16: float16) */
+  weightDtype?: 'float32' | 'float16';
+  /** --stream-tile: weights streamed from the pack in row tiles of at most this many bytes */
+  streamTileBytes?: number;
   log?: (msg: string) => void;
   print?: (text: string) => void;
   /** post-training quantization (--quantize and the calibration options) */
@@ -255,7 +259,7 @@ export function fpuWarnings(g: Graph, target: TargetDesc): string[] {
 export function generateForTarget(file: string, graph: Graph, target: TargetDesc, opts: CompileOptions,
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
-  const gen = (weights: WeightMode) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, ...place });
+  const gen = (weights: WeightMode) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes: opts.streamTileBytes, ...place });
   return chooseWeights(file, target, graph.nodes.length, opts.weights ?? 'auto', !!opts.expansionPak, gen);
 }
 

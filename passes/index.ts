@@ -7,6 +7,7 @@ import './fuse-activation.js';
 import './fuse-layernorm.js';
 import './fuse-gelu.js';
 import './fuse-attention.js';
+import './tied-weights.js';
 import './schedule.js';
 import './plan-memory.js';
 import './quantize.js';
@@ -18,6 +19,7 @@ export const DEFAULT_PIPELINE = [
   'shape-infer',
   'quantize-qdq',
   'quantize-cleanup',
+  'tied-weights',
   'const-fold',
   'dce',
   'fold-batchnorm',

@@ -94,3 +94,18 @@ int dnnc_wpack_finish(const dnnc_wpack *p, uint32_t step, uint8_t *buf) {
   }
   return 0;
 }
+
+const uint8_t *dnnc_wpack_span_start(const dnnc_wpack *p, uint32_t offset, uint32_t bytes, uint32_t align, uint8_t *buf) {
+  const uint32_t start = offset / align * align;
+  const uint32_t end = (offset + bytes + align - 1u) / align * align;
+  dnnc_platform_pack_read(p->state->handle, buf, start, end - start);
+  return buf + (offset - start);
+}
+
+int dnnc_wpack_span_wait(const dnnc_wpack *p) {
+  if (dnnc_platform_pack_wait() != 0) {
+    snprintf(g_error, sizeof g_error, "weight pack '%s': row tile read failed", p->file);
+    return DNNC_WPACK_ERR_READ;
+  }
+  return 0;
+}
