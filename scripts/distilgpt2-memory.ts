@@ -1,0 +1,34 @@
+// Write a distilgpt2-shaped GPT-2 step graph (6 layers, 768 wide, 12 heads,
+// 50,257 vocab, seeded weights: the shapes matter, not the values) to a cache
+// folder (it is ~330 MB: never commit it) and print the n64 memory report with
+// the weights streamed from the ROM pack in row tiles, float16 by default.
+//
+//   npx tsx scripts/distilgpt2-memory.ts [--context 128] [--weight-dtype fp16|fp32] [--stream-tile 64K] [--out DIR]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildGptStep, gpt2Config, parameterCount } from '../compiler/onnx/gpt.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
+};
+const context = Number(arg('--context', '128'));
+const dtype = arg('--weight-dtype', 'fp16');
+const tile = arg('--stream-tile', '64K');
+const dir = arg('--out', path.join(process.env.DNNC_CACHE ?? os.tmpdir(), 'dnnc-distilgpt2'));
+fs.mkdirSync(dir, { recursive: true });
+const cfg = { ...gpt2Config(6, 768, 12, 50257, context), name: `distilgpt2_shape_ctx${context}` };
+const file = path.join(dir, `${cfg.name}.onnx`);
+if (!fs.existsSync(file)) {
+  process.stderr.write(`writing ${file} (${parameterCount(cfg).toLocaleString('en')} parameters)...\n`);
+  fs.writeFileSync(file, buildGptStep(cfg).bytes());
+}
+process.stderr.write(`${file}: ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB, ${parameterCount(cfg).toLocaleString('en')} parameters\n`);
+const args = ['--max-old-space-size=8192', path.join(ROOT, 'bin', 'dnnc.js'), 'inspect', file, '--target', 'n64', '--weights', 'rom', '--weight-dtype', dtype, '--stream-tile', tile, '--memory'];
+process.stderr.write(`dnnc ${args.slice(2).join(' ')}\n`);
+const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+process.exit(r.status ?? 1);
