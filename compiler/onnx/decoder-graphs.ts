@@ -21,7 +21,11 @@ export interface DecoderGraphOptions {
   /** 14 (Trilu needs 14), 17: ReduceMean axes attribute, 18: axes input; 20: also Gelu as an op when gelu is 'op-*' */
   opset: 14 | 17 | 18 | 20;
   gelu: 'erf' | 'tanh' | 'op-none' | 'op-tanh';
-  mask: 'where' | 'add';
+  /** where: Where(causal, s, min); add: s + (1 - tril) * -1e4; fill: Where(Not(causal), -inf, s) with
+   *  causal = Slice of a [1, 1, T, T] Trilu bias buffer (HF GPT-2) and an attention_mask input */
+  mask: 'where' | 'add' | 'fill';
+  /** past tokens: past_key/past_value inputs [1, H, P, D] per layer, Concat with the new keys, present outputs */
+  past?: number;
   /** decomposed layer norm, or the LayerNormalization op (opset >= 17) */
   layerNorm: 'decomposed' | 'op';
   seed?: number;
@@ -37,18 +41,31 @@ export function buildDecoderGraph(o: DecoderGraphOptions): OnnxBuilder {
   const f32 = (name: string, v: number) => b.init(name, Tensor.scalar('float32', v));
   const node = (op: string, ins: string[], attrs: Record<string, number | number[] | string> = {}, name?: string) => b.node(op, ins, attrs, undefined, name)[0]!;
 
+  const P = o.past ?? 0, T = P + S;
   b.input('input_ids', 'int64', [1, S]);
   const wte = w('wte', [V, C], 0.5);
-  const wpe = w('wpe', [S, C], 0.2);
-  const pos = i64('position_ids', [...Array(S).keys()]);
+  const wpe = w('wpe', [T, C], 0.2);
+  const pos = i64('position_ids', Array.from({ length: S }, (_, i) => P + i));
   let x = node('Add', [node('Gather', [wte, 'input_ids'], { axis: 0 }, 'wte_gather'), node('Gather', [wpe, pos], { axis: 0 }, 'wpe_gather')]);
 
   // causal mask from Trilu of ones (folded at compile time), Cast to bool
-  const ones = b.init('ones_ss', Tensor.fromNumbers('float32', [S, S], new Array(S * S).fill(1)));
-  const tril = node('Trilu', [ones], { upper: 0 }, 'causal_trilu');
+  // query row i (position P + i) sees keys 0 .. P + i: tril with diagonal P
+  const ones = b.init('ones_st', Tensor.fromNumbers('float32', [S, T], new Array(S * T).fill(1)));
+  const tril = node('Trilu', P ? [ones, b.init('tril_k', Tensor.scalar('int64', P))] : [ones], { upper: 0 }, 'causal_trilu');
   const causal = node('Cast', [tril], { to: 9 }, 'causal_bool');
   const minf = f32('mask_min', -3.4028234663852886e38);
   const addMask = o.mask === 'add' ? node('Mul', [node('Sub', [f32('one_m', 1), tril]), f32('mask_neg', -10000)], {}, 'additive_mask') : '';
+  let masked = '';
+  if (o.mask === 'fill') {
+    // HF GPT-2: bias buffer [1, 1, T, T] = tril(ones) as bool, sliced to the query rows [P, T) and key columns [0, T);
+    // padding from attention_mask [1, T] (1 = attend), both combined, inverted for masked_fill
+    const buf = b.init('attn_bias', Tensor.fromNumbers('bool', [1, 1, T, T], Array.from({ length: T * T }, (_, i) => (Math.floor(i / T) >= i % T ? 1 : 0))));
+    const sl = node('Slice', [buf, i64('sl_starts', [P, 0]), i64('sl_ends', [T, T]), i64('sl_axes', [2, 3])], {}, 'causal_slice');
+    b.input('attention_mask', 'int64', [1, T]);
+    const attend = node('Cast', [node('Equal', ['attention_mask', i64('one_i', [1])])], { to: 7 });
+    const am = node('Cast', [node('Reshape', [attend, i64('am_shape', [1, 1, 1, T])])], { to: 9 }, 'padding_mask');
+    masked = node('Not', [node('And', [sl, am])], {}, 'masked_positions');
+  }
   const ax = i64('ax_last', [-1]);
   const two = f32('two', 2), half = f32('half', 0.5), one = f32('one', 1);
 
@@ -88,11 +105,20 @@ export function buildDecoderGraph(o: DecoderGraphOptions): OnnxBuilder {
     const qkv = node('Reshape', [qkv2, sQkv]);
     const [q0, k0, v0] = b.node('Split', [qkv, split], { axis: 2 }, 3, `h${l}.split`);
     const heads = (t: string) => node('Transpose', [node('Reshape', [t, sHeads]), ], { perm: [0, 2, 1, 3] });
-    const q = heads(q0!), k = heads(k0!), v = heads(v0!);
+    const q = heads(q0!);
+    let k = heads(k0!), v = heads(v0!);
+    if (P) {
+      b.input(`past_key_values.${l}.key`, 'float32', [1, H, P, D]);
+      b.input(`past_key_values.${l}.value`, 'float32', [1, H, P, D]);
+      k = b.node('Concat', [`past_key_values.${l}.key`, k], { axis: 2 }, [`present.${l}.key`], `h${l}.concat_k`)[0]!;
+      v = b.node('Concat', [`past_key_values.${l}.value`, v], { axis: 2 }, [`present.${l}.value`], `h${l}.concat_v`)[0]!;
+    }
     const kt = node('Transpose', [k], { perm: [0, 1, 3, 2] }, `h${l}.kT`);
     let s = node('MatMul', [q, kt], {}, `h${l}.scores`);
     s = node('Div', [s, f32(`h${l}.scale`, Math.sqrt(D))]);
-    s = o.mask === 'where' ? node('Where', [causal, s, minf], {}, `h${l}.mask`) : node('Add', [s, addMask], {}, `h${l}.mask`);
+    s = o.mask === 'where' ? node('Where', [causal, s, minf], {}, `h${l}.mask`)
+      : o.mask === 'fill' ? node('Where', [masked, f32(`h${l}.neg_inf`, -Infinity), s], {}, `h${l}.mask`)
+      : node('Add', [s, addMask], {}, `h${l}.mask`);
     const p = node('Softmax', [s], { axis: -1 }, `h${l}.softmax`);
     const a = node('MatMul', [p, v], {}, `h${l}.att_v`);
     const merged = node('Reshape', [node('Transpose', [a], { perm: [0, 2, 1, 3] }), s3]);
@@ -108,5 +134,9 @@ export function buildDecoderGraph(o: DecoderGraphOptions): OnnxBuilder {
   const wt = node('Transpose', [wte], { perm: [1, 0] }, 'tied_lm_head');
   b.node('MatMul', [x, wt], {}, ['logits'], 'lm_head');
   b.output('logits', 'float32', [1, S, V]);
+  for (let l = 0; P && l < o.layers; l++) {
+    b.output(`present.${l}.key`, 'float32', [1, H, T, D]);
+    b.output(`present.${l}.value`, 'float32', [1, H, T, D]);
+  }
   return b;
 }

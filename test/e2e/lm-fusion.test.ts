@@ -8,7 +8,11 @@ import { buildGptStep, gpt2Config } from '../../compiler/onnx/gpt.js';
 import { lower } from '../../compiler/driver.js';
 import { verify } from '../../compiler/verify.js';
 import { DEFAULT_PIPELINE } from '../../passes/index.js';
-import { writeModel, dnnc } from '../helpers.js';
+import { writeModel, dnnc, tmpDir } from '../helpers.js';
+import { Tensor } from '../../ir/tensor.js';
+import { seededTensor } from '../../compiler/onnx/builder.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const small = { vocab: 40, embd: 16, heads: 4, layers: 2, seq: 8 };
 const variants: [string, DecoderGraphOptions][] = [
@@ -33,6 +37,38 @@ describe('exporter-shaped decoder graphs', () => {
       expect(r.line).toMatch(/^PASS/);
     });
   }
+
+  it('with past keys/values (Concat, present outputs, Trilu with a diagonal offset): fused, matches onnxruntime', async () => {
+    const o: DecoderGraphOptions = { ...small, seq: 5, past: 3, opset: 14, gelu: 'tanh', mask: 'where', layerNorm: 'decomposed' };
+    const file = writeModel(buildDecoderGraph(o));
+    const ops = lower(file, { target: 'host' }).graph.nodes.map((n) => n.op);
+    expect(count(ops, 'Attention')).toBe(o.layers);
+    expect(count(ops, 'Concat')).toBe(2 * o.layers);
+    expect((await verify(file, { target: 'host' })).line).toMatch(/^PASS/);
+  });
+
+  it('HF GPT-2 masking: Slice of a bool bias buffer, attention_mask input with padding, Where(Not(mask), -inf, s)', async () => {
+    const o: DecoderGraphOptions = { ...small, seq: 5, past: 3, opset: 18, gelu: 'erf', mask: 'fill', layerNorm: 'decomposed' };
+    const file = writeModel(buildDecoderGraph(o));
+    const g = lower(file, { target: 'host' }).graph;
+    const att = g.nodes.filter((n) => n.op === 'Attention');
+    expect(att).toHaveLength(o.layers);
+    expect(att[0]!.int('mask_mode')).toBe(2);
+    expect(att[0]!.float('fill')).toBe(-Infinity);
+    // inputs: token ids, attention_mask with the first (past) position padded, past keys/values
+    const dir = tmpDir('lmmask');
+    const files = g.inputs.map((v, i) => {
+      let t: Tensor;
+      if (v.name === 'input_ids') t = Tensor.fromNumbers('int64', v.type.shape, [3, 17, 5, 39, 0]);
+      else if (v.name === 'attention_mask') t = Tensor.fromNumbers('int64', v.type.shape, [0, 1, 1, 1, 1, 1, 1, 1]);
+      else t = seededTensor([...v.type.shape], 50 + i, 0.7);
+      const f = path.join(dir, `in${i}.bin`);
+      fs.writeFileSync(f, t.toBytes(true));
+      return f;
+    });
+    const r = await verify(file, { target: 'host', inputs: files, sanitize: true });
+    expect(r.line).toMatch(/^PASS/);
+  });
 
   it('unfused (pattern passes left out) and reference kernels also match onnxruntime', async () => {
     const file = writeModel(buildDecoderGraph(variants[0]![1]));
