@@ -255,7 +255,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     if (!wr) return null;
     if (recording) recording.add(v);
     const t = packPlan && wr.tiled ? packPlan.pack.tensors[packPlan.index.get(v)!] : undefined;
-    return { ...wr, pack: `&${prefix}_wpack`, offset: t?.offset ?? 0, align: opts.target.weightPack?.align ?? 16, buffers: ['g_wtile0', 'g_wtile1'] };
+    return { ...wr, pack: `&${prefix}_wpack`, offset: t?.offset ?? 0, tensor: packPlan?.index.get(v) ?? 0, align: opts.target.weightPack?.align ?? 16, buffers: ['g_wtile0', 'g_wtile1'] };
   };
   let current: { index: number; step: StreamStep } | undefined;
   /** dry run: the constants each node's code reads (no C is kept) */

@@ -32,6 +32,8 @@ export interface WeightRowsRef extends WeightRows {
   /** C expression of the pack descriptor (address-of) */
   pack: string;
   offset: number;
+  /** index in the pack's tensor table (CRC check) */
+  tensor: number;
   align: number;
   buffers: [string, string];
 }

@@ -88,8 +88,17 @@ describe('n64: weights streamed from the ROM pack in row tiles', () => {
     expect(b.status, b.stderr).toBe(0);
     const launch = fileIo(c, dir, exe, [], 'host ASan', true);
     expect(runAndCompare(c, launch, dir, 1e-2).line).toMatch(/^PASS/);
-    // a short pack file is a read error, not a crash
     const pk = path.join(dir, 'filesystem', 'model.wpk');
+    // a tensor read in row tiles is CRC-checked over its tiles on first load
+    const t = c.code.pack!.tensors.find((x) => x.name === 'l1.fc2.weight')!;
+    expect(text(c, 'model.c')).toMatch(/l1\.fc2\.weight: \d+ rows of \d+ B in \d+ row tiles/);
+    const good = fs.readFileSync(pk);
+    const bad = Buffer.from(good);
+    bad[t.offset + t.bytes - 3]! ^= 0x10;
+    fs.writeFileSync(pk, bad);
+    expect(runAndCompare(c, launch, dir, 1e-2).line).toMatch(/CRC mismatch in 'l1\.fc2\.weight'/);
+    fs.writeFileSync(pk, good);
+    // a short pack file is a read error, not a crash
     fs.truncateSync(pk, c.code.pack!.data.length - 64);
     expect(runAndCompare(c, launch, dir, 1e-2).line).toMatch(/FAIL/);
   });

@@ -28,17 +28,19 @@ export function emitRowsDense(ctx: EmitCtx, wr: WeightRowsRef): string {
   if (!wr.tiled) return `  ${mm}(${A}, (const void *)${ctx.cptr(w)}, ${Y}, 0, ${wr.rows}, &${params});\n` + finish;
   const R = wr.tileRows, NT = Math.ceil(wr.rows / R), lastR = wr.rows - (NT - 1) * R;
   const tileB = R * wr.rowBytes;
-  const t = ctx.local('t'), cur = ctx.local('cur'), wp = ctx.local('w');
+  const t = ctx.local('t'), cur = ctx.local('cur'), wp = ctx.local('w'), crc = ctx.local('crc');
   const rowsOf = (i: string) => `(${i} + 1u < ${NT}u ? ${R} : ${lastR})`;
   return [
     `  { /* ${w.name}: ${wr.rows} rows of ${wr.rowBytes} B in ${NT} row tiles of ${R} rows, double-buffered */`,
-    `    uint32_t ${t};`,
+    `    uint32_t ${t}, ${crc} = 0;`,
     `    const uint8_t *${wp};`,
     `    const uint8_t *${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u, ${NT > 1 ? R : lastR}u * ${wr.rowBytes}u, ${wr.align}u, ${wr.buffers[0]});`,
     `    for (${t} = 0; ${t} < ${NT}u; ${t}++) {`,
     `      if ((rc = dnnc_wpack_span_wait(${wr.pack})) != 0) return rc;`,
     `      ${wp} = ${cur};`,
     `      if (${t} + 1u < ${NT}u) ${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u + (${t} + 1u) * ${tileB}u, (uint32_t)${rowsOf(`(${t} + 1u)`)} * ${wr.rowBytes}u, ${wr.align}u, (${t} & 1u) ? ${wr.buffers[0]} : ${wr.buffers[1]});`,
+    `      /* first load: CRC over the tiles in order, checked against the manifest after the last */`,
+    `      if ((rc = dnnc_wpack_tile_check(${wr.pack}, ${wr.tensor}u, &${crc}, ${wp}, (uint32_t)${rowsOf(t)} * ${wr.rowBytes}u, ${t} == 0, ${t} + 1u == ${NT}u)) != 0) return rc;`,
     `      ${mm}(${A}, ${wp}, ${Y}, (int32_t)${t} * ${R}, ${rowsOf(t)}, &${params});`,
     '    }',
     '  }',
