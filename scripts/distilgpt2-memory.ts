@@ -28,7 +28,11 @@ if (!fs.existsSync(file)) {
   fs.writeFileSync(file, buildGptStep(cfg).bytes());
 }
 process.stderr.write(`${file}: ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB, ${parameterCount(cfg).toLocaleString('en')} parameters\n`);
-const args = ['--max-old-space-size=8192', path.join(ROOT, 'bin', 'dnnc.js'), 'inspect', file, '--target', 'n64', '--weights', 'rom', '--weight-dtype', dtype, '--stream-tile', tile, '--memory'];
+// (int8 is not offered: --quantize calibrates by running the float model compiled for the host with
+// embedded weights, which stops at 64 MB of weights; QGemm int8 weights do stream in row tiles)
+if (dtype !== 'fp16' && dtype !== 'fp32') throw new Error('--weight-dtype: fp16 or fp32');
+const wargs = ['--weight-dtype', dtype];
+const args = ['--max-old-space-size=8192', path.join(ROOT, 'bin', 'dnnc.js'), 'inspect', file, '--target', 'n64', '--weights', 'rom', ...wargs, '--stream-tile', tile, '--memory'];
 process.stderr.write(`dnnc ${args.slice(2).join(' ')}\n`);
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
 // the memory report (the per-tensor arena listing is left out: `dnnc inspect --memory` prints it)
@@ -37,7 +41,7 @@ const at = out.indexOf('memory report for');
 process.stdout.write(at >= 0 ? out.slice(at) : out);
 // the key/value cache is the step graph's inputs and outputs: the caller's (or --state) buffers, not in the report
 const kv = 2 * cfg.layers * cfg.context * cfg.embd * 4;
-const pack = parameterCount(cfg) * (dtype === "fp16" ? 2 : 4);
+const pack = parameterCount(cfg) * (dtype === 'fp16' ? 2 : 4);
 process.stdout.write(`  key/value cache (float32, ${cfg.layers} layers x ${cfg.context} positions): ${kv} B per copy (${(kv / 2 ** 20).toFixed(2)} MiB), past inputs + present outputs = ${2 * kv} B; not counted above\n`);
 process.stdout.write(`  weight pack: ~${(pack / 2 ** 20).toFixed(1)} MiB of ${dtype} weights in the ROM file system\n`);
 process.exit(r.status ?? 1);

@@ -2,14 +2,15 @@
 // streaming from the ROM weight pack (--stream-tile). A constant qualifies
 // when every node reading it reads it as a row-major matrix of rows:
 //   MatMul B [K, N] (rows along K), Gemm B (transA 0; rows along K, or along N
-//   with transB), Gather data [V, C] with axis 0 (one row per index).
+//   with transB), Gather data [V, C] with axis 0 (one row per index), QGemm
+//   weight [N, K] (int8/int16, rows are output columns; tiles only).
 // Such a weight may be stored as IEEE half (the kernel converts each row to
 // float as it uses it) and, when streamed and larger than the tile size, is
 // read in row tiles into two fixed buffers (double buffering) instead of
 // whole into a layer buffer; a Gather reads only the rows it needs.
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
-import { numel } from '../../ir/types.js';
+import { numel, dtypeSize } from '../../ir/types.js';
 
 export type WeightDtype = 'float32' | 'float16';
 /** default --stream-tile: weights above it stream in row tiles of at most this many bytes */
@@ -41,7 +42,10 @@ export interface WeightRowsRef extends WeightRows {
 /** Does `n` read `v` as a matrix of rows the row kernels handle? */
 export function rowReader(n: Node, v: Value): boolean {
   const f32 = (x: Value | null | undefined) => !!x && x.type.dtype === 'float32';
-  if (v.type.shape.length !== 2 || v.type.dtype !== 'float32') return false;
+  if (v.type.shape.length !== 2) return false;
+  // quantized dense layers: the weight is [N, K] (rows are output columns), int8 or int16
+  if (n.op === 'QGemm') return n.inputs[1] === v && n.inputs[0] !== v && (v.type.dtype === 'int8' || v.type.dtype === 'int16');
+  if (v.type.dtype !== 'float32') return false;
   if (n.op === 'MatMul') return n.inputs[1] === v && n.inputs[0] !== v && f32(n.inputs[0]) && f32(n.outputs[0]);
   if (n.op === 'Gemm') {
     const c = n.inputs[2];
@@ -66,11 +70,12 @@ export function planWeightRows(g: Graph, o: { half: boolean; rom: boolean; tileB
     if (!us.length || g.outputs.includes(v) || numel(v.type.shape) === 0) continue;
     if (!us.every((n) => rowReader(n, v))) continue;
     const [rows, rowElems] = v.type.shape as [number, number];
-    const es = o.half ? 2 : 4;
+    const half = o.half && v.type.dtype === 'float32';
+    const es = half ? 2 : dtypeSize(v.type.dtype);
     const rowBytes = rowElems * es;
     const tiled = o.rom && rows * rowBytes > o.tileBytes && rowBytes <= o.tileBytes;
-    if (!o.half && !tiled) continue;
-    out.set(v, { half: o.half, rows, rowElems, rowBytes, tiled, tileRows: tiled ? Math.max(1, Math.floor(o.tileBytes / rowBytes)) : rows });
+    if (!half && !tiled) continue;
+    out.set(v, { half, rows, rowElems, rowBytes, tiled, tileRows: tiled ? Math.max(1, Math.floor(o.tileBytes / rowBytes)) : rows });
   }
   return out;
 }

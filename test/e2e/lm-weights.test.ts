@@ -70,6 +70,14 @@ describe('n64: weights streamed from the ROM pack in row tiles', () => {
     expect(h.line).toMatch(/^PASS/);
   });
 
+  it('int8 (--quantize): QGemm weights stream in row tiles of output columns, same results as layer streaming', async () => {
+    const q = { dtype: 'int8' as const, calibrateRandom: 2 };
+    const c = await compile(file, { target: 'n64', weights: 'rom', streamTileBytes: 256, quantize: q, reference: false });
+    expect(text(c, 'model.c').match(/output columns of \d+ B in \d+ row tiles/g)!.length).toBe(6 * 2 + 1);
+    const r = await verify(file, { target: 'n64', weights: 'rom', streamTileBytes: 256, quantize: q });
+    expect(r.line).toMatch(/^PASS max_abs_err=0\.000e\+0/);
+  });
+
   it('dnnc verify --target n64 --weights rom --stream-tile on an exporter-shaped prompt graph', () => {
     const f = writeModel(buildDecoderGraph({ vocab: 40, embd: 16, heads: 4, layers: 1, seq: 8, opset: 18, gelu: 'tanh', mask: 'where', layerNorm: 'decomposed' }));
     const r = dnnc(['verify', f, '--target', 'n64', '--weights', 'rom', '--stream-tile', '512']);

@@ -72,3 +72,43 @@ export function emitRowsGather(ctx: EmitCtx, wr: WeightRowsRef): string {
     '  }',
   ].join('\n') + '\n';
 }
+
+/**
+ * Quantized dense layer (QGemm, weight [N, K] int8/int16) with its weight
+ * streamed in row tiles: each tile is a block of output columns, computed by
+ * the ordinary q kernel on the tile with the per-column tables offset.
+ */
+export function emitRowsQGemm(ctx: EmitCtx, wr: WeightRowsRef, kernel: string, params: string): string {
+  const n = ctx.node;
+  const a = n.inputs[0]!, w = n.inputs[1]!, b = n.inputs[2] ?? null, y = n.outputs[0]!;
+  const [N, K] = w.type.shape as [number, number];
+  const M = numel(a.type.shape) / K;
+  const R = wr.tileRows, NT = Math.ceil(wr.rows / R), lastR = wr.rows - (NT - 1) * R;
+  const tileB = R * wr.rowBytes;
+  const t = ctx.local('t'), cur = ctx.local('cur'), wp = ctx.local('w'), crc = ctx.local('crc'), tp = ctx.local('tp'), m = ctx.local('m'), n0 = ctx.local('n');
+  const rowsOf = (i: string) => `(${i} + 1u < ${NT}u ? ${R} : ${lastR})`;
+  const wt = w.type.dtype === 'int16' ? 'int16_t' : 'int8_t';
+  return [
+    `  { /* ${w.name}: ${wr.rows} output columns of ${wr.rowBytes} B in ${NT} row tiles of ${R}, double-buffered */`,
+    `    uint32_t ${t}, ${crc} = 0;`,
+    `    int32_t ${m}, ${n0};`,
+    `    dnnc_qgemm_params ${tp};`,
+    `    const uint8_t *${wp};`,
+    `    const uint8_t *${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u, ${NT > 1 ? R : lastR}u * ${wr.rowBytes}u, ${wr.align}u, ${wr.buffers[0]});`,
+    `    for (${t} = 0; ${t} < ${NT}u; ${t}++) {`,
+    `      if ((rc = dnnc_wpack_span_wait(${wr.pack})) != 0) return rc;`,
+    `      ${wp} = ${cur};`,
+    `      if (${t} + 1u < ${NT}u) ${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u + (${t} + 1u) * ${tileB}u, (uint32_t)${rowsOf(`(${t} + 1u)`)} * ${wr.rowBytes}u, ${wr.align}u, (${t} & 1u) ? ${wr.buffers[0]} : ${wr.buffers[1]});`,
+    `      if ((rc = dnnc_wpack_tile_check(${wr.pack}, ${wr.tensor}u, &${crc}, ${wp}, (uint32_t)${rowsOf(t)} * ${wr.rowBytes}u, ${t} == 0, ${t} + 1u == ${NT}u)) != 0) return rc;`,
+    `      ${n0} = (int32_t)${t} * ${R};`,
+    `      ${tp} = ${params};`,
+    `      ${tp}.M = 1;`,
+    `      ${tp}.N = ${rowsOf(t)};`,
+    `      if (${tp}.mult) ${tp}.mult += ${n0};`,
+    `      if (${tp}.shift) ${tp}.shift += ${n0};`,
+    `      if (${tp}.wsum) ${tp}.wsum += ${n0};`,
+    `      for (${m} = 0; ${m} < ${M}; ${m}++) ${kernel}(${ctx.cptr(a)} + (size_t)${m} * ${K}u, (const ${wt} *)${wp}, ${b ? `${ctx.cptr(b)} + ${n0}` : 'NULL'}, ${ctx.ptr(y)} + (size_t)${m} * ${N}u + ${n0}, &${tp});`,
+    '    }',
+    '  }',
+  ].join('\n') + '\n';
+}
