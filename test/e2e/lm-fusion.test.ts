@@ -10,7 +10,7 @@ import { verify } from '../../compiler/verify.js';
 import { DEFAULT_PIPELINE } from '../../passes/index.js';
 import { writeModel, dnnc, tmpDir } from '../helpers.js';
 import { Tensor } from '../../ir/tensor.js';
-import { seededTensor } from '../../compiler/onnx/builder.js';
+import { seededTensor, OnnxBuilder } from '../../compiler/onnx/builder.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -68,6 +68,67 @@ describe('exporter-shaped decoder graphs', () => {
     });
     const r = await verify(file, { target: 'host', inputs: files, sanitize: true });
     expect(r.line).toMatch(/^PASS/);
+  });
+
+  it('attention variants: Kᵀ given as an input, scale as Mul(c, s), runtime additive mask; mask before the scale', async () => {
+    const H = 3, M = 4, T = 6, D = 5;
+    // (a) kT [H, D, T] is an input (no Transpose), s = 0.4 * (q kT) + mask, mask [1, 1, T] broadcast
+    const a = new OnnxBuilder('att_a', 17);
+    a.input('q', 'float32', [H, M, D]);
+    a.input('kt', 'float32', [H, D, T]);
+    a.input('v', 'float32', [H, T, D]);
+    a.input('mask', 'float32', [1, 1, T]);
+    let x = a.node('MatMul', ['q', 'kt'])[0]!;
+    x = a.node('Mul', [a.init('c', Tensor.scalar('float32', 0.4)), x])[0]!;
+    x = a.node('Add', [x, 'mask'])[0]!;
+    a.node('MatMul', [a.node('Softmax', [x], { axis: -1 })[0]!, 'v'], {}, ['y']);
+    a.output('y', 'float32', [H, M, D]);
+    // (b) Where(causal, s, -1e9) first, then / sqrt(D); K [1, T, D] broadcast over heads
+    const b = new OnnxBuilder('att_b', 17);
+    b.input('q', 'float32', [H, M, D]);
+    b.input('k', 'float32', [1, T, D]);
+    b.input('v', 'float32', [H, T, D]);
+    const causal = b.init('causal', Tensor.fromNumbers('bool', [M, T], Array.from({ length: M * T }, (_, i) => (i % T <= Math.floor(i / T) + 2 ? 1 : 0))));
+    let y = b.node('MatMul', ['q', b.node('Transpose', ['k'], { perm: [0, 2, 1] })[0]!])[0]!;
+    y = b.node('Where', [causal, y, b.init('neg', Tensor.scalar('float32', -1e9))])[0]!;
+    y = b.node('Div', [y, b.init('sd', Tensor.scalar('float32', Math.sqrt(D)))])[0]!;
+    b.node('MatMul', [b.node('Softmax', [y], { axis: 2 })[0]!, 'v'], {}, ['y']);
+    b.output('y', 'float32', [H, M, D]);
+    for (const [builder, want] of [[a, { k_transposed: 1, mask_mode: 3, mask_first: 0 }], [b, { k_transposed: 0, mask_mode: 1, mask_first: 1 }]] as const) {
+      const file = writeModel(builder);
+      const att = lower(file, { target: 'host' }).graph.nodes.filter((n) => n.op === 'Attention');
+      expect(att).toHaveLength(1);
+      for (const [k, v] of Object.entries(want)) expect(att[0]!.int(k), k).toBe(v);
+      expect((await verify(file, { target: 'host' })).line).toMatch(/^PASS/);
+      expect((await verify(file, { target: 'host', kernels: 'reference' })).line).toMatch(/^PASS/);
+    }
+  });
+
+  it('does not fuse look-alikes: an intermediate used elsewhere, a wrong constant, a mean over a non-trailing axis', async () => {
+    const b = new OnnxBuilder('lookalike', 18);
+    b.input('x', 'float32', [2, 3, 8]);
+    const f = (n: string, v: number) => b.init(n, Tensor.scalar('float32', v));
+    const ax = (n: string, v: number[]) => b.init(n, Tensor.fromNumbers('int64', [v.length], v));
+    // layer norm whose centred value is also an output
+    const m = b.node('ReduceMean', ['x', ax('a1', [-1])])[0]!;
+    const d = b.node('Sub', ['x', m], {}, ['centred'])[0]!;
+    const v = b.node('ReduceMean', [b.node('Pow', [d, f('two', 2)])[0]!, ax('a2', [-1])])[0]!;
+    const ln = b.node('Div', [d, b.node('Sqrt', [b.node('Add', [v, f('eps', 1e-5)])[0]!])[0]!])[0]!;
+    // "GELU" with 0.6 instead of 0.5
+    const e = b.node('Erf', [b.node('Div', [ln, f('s2', Math.SQRT2)])[0]!])[0]!;
+    const g = b.node('Mul', [b.node('Mul', [ln, f('c06', 0.6)])[0]!, b.node('Add', [e, f('one', 1)])[0]!])[0]!;
+    // mean over the middle axis
+    const m2 = b.node('ReduceMean', [g, ax('a3', [1])])[0]!;
+    const d2 = b.node('Sub', [g, m2])[0]!;
+    const v2 = b.node('ReduceMean', [b.node('Pow', [d2, f('two2', 2)])[0]!, ax('a4', [1])])[0]!;
+    b.node('Div', [d2, b.node('Sqrt', [b.node('Add', [v2, f('eps2', 1e-5)])[0]!])[0]!], {}, ['y']);
+    b.output('y', 'float32', [2, 3, 8]);
+    b.output('centred', 'float32', [2, 3, 8]);
+    const file = writeModel(b);
+    const ops = lower(file, { target: 'host' }).graph.nodes.map((n) => n.op);
+    expect(count(ops, 'LayerNormalization')).toBe(0);
+    expect(count(ops, 'Gelu')).toBe(0);
+    expect((await verify(file, { target: 'host' })).line).toMatch(/^PASS/);
   });
 
   it('unfused (pattern passes left out) and reference kernels also match onnxruntime', async () => {
