@@ -13,6 +13,7 @@ import { compile, lower, generateForTarget } from '../../compiler/driver.js';
 import { verify, runAndCompare, fileIo } from '../../compiler/verify.js';
 import { projectFiles, binaryFiles, writeProject } from '../../compiler/project.js';
 import { dnnc, tmpDir, writeModel } from '../helpers.js';
+import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 
 const step = gpt2Config(2, 32, 4, 50, 16);
 const text = (c: { files: Record<string, unknown> }, f: string) => String(c.files[f]);
@@ -76,6 +77,19 @@ describe('n64: weights streamed from the ROM pack in row tiles', () => {
     expect(text(c, 'model.c').match(/output columns of \d+ B in \d+ row tiles/g)!.length).toBe(6 * 2 + 1);
     const r = await verify(file, { target: 'n64', weights: 'rom', streamTileBytes: 256, quantize: q });
     expect(r.line).toMatch(/^PASS max_abs_err=0\.000e\+0/);
+  });
+
+  it('every weight in row tiles (no layer step left), with a Relu fused into the tiled MatMul', async () => {
+    const b = new OnnxBuilder('mm', 17);
+    b.input('x', 'float32', [2, 64]);
+    const h = b.node('MatMul', ['x', b.init('w1', seededTensor([64, 64], 1, 0.2))])[0]!;
+    b.node('MatMul', [b.node('Relu', [h])[0]!, b.init('w2', seededTensor([64, 40], 2, 0.2))], {}, ['y']);
+    b.output('y', 'float32', [2, 40]);
+    const f = writeModel(b);
+    const c = await compile(f, { target: 'n64', weights: 'rom', streamTileBytes: 1024, reference: false });
+    expect(c.code.pack!.steps).toBe(0);
+    expect(c.code.pack!.tensors).toHaveLength(2);
+    expect((await verify(f, { target: 'n64', weights: 'rom', streamTileBytes: 1024 })).line).toMatch(/^PASS/);
   });
 
   it('dnnc verify --target n64 --weights rom --stream-tile on an exporter-shaped prompt graph', () => {
