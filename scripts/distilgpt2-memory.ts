@@ -3,7 +3,8 @@
 // folder (it is ~330 MB: never commit it) and print the n64 memory report with
 // the weights streamed from the ROM pack in row tiles, float16 by default.
 //
-//   npx tsx scripts/distilgpt2-memory.ts [--context 128] [--weight-dtype fp16|fp32] [--stream-tile 64K] [--out DIR]
+//   npx tsx scripts/distilgpt2-memory.ts [--context 128] [--weight-dtype fp16|fp32] [--stream-tile 64K] [--out DIR] [--verify]
+//   (--verify: run one step under qemu-mips64 and compare with onnxruntime instead)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,12 @@ if (dtype !== 'fp16' && dtype !== 'fp32') throw new Error('--weight-dtype: fp16 
 const wargs = ['--weight-dtype', dtype];
 const args = ['--max-old-space-size=8192', path.join(ROOT, 'bin', 'dnnc.js'), 'inspect', file, '--target', 'n64', '--weights', 'rom', ...wargs, '--stream-tile', tile, '--memory'];
 process.stderr.write(`dnnc ${args.slice(2).join(' ')}\n`);
+if (process.argv.includes('--verify')) {
+  // one step under qemu-mips64, weights streamed in row tiles from the big-endian pack, against onnxruntime
+  const v = ['--max-old-space-size=8192', path.join(ROOT, 'bin', 'dnnc.js'), 'verify', file, '--target', 'n64', '--weights', 'rom', ...wargs, '--stream-tile', tile, '--tolerance', dtype === 'fp16' ? '1e-2' : '1e-4'];
+  process.stderr.write(`dnnc ${v.slice(2).join(' ')}\n`);
+  process.exit(spawnSync(process.execPath, v, { stdio: 'inherit' }).status ?? 1);
+}
 const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
 // the memory report (the per-tensor arena listing is left out: `dnnc inspect --memory` prints it)
 const out = r.stdout ?? '';
