@@ -259,7 +259,13 @@ export function fpuWarnings(g: Graph, target: TargetDesc): string[] {
 export function generateForTarget(file: string, graph: Graph, target: TargetDesc, opts: CompileOptions,
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
-  const gen = (weights: WeightMode) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes: opts.streamTileBytes, ...place });
+  const genTiles = (weights: WeightMode, streamTileBytes?: number) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, ...place });
+  // streamed weights: whole layers as before; row tiles (--stream-tile, default 1M) when asked, or when whole layers do not fit
+  const gen = (weights: WeightMode) => {
+    if (weights !== 'rom' || opts.streamTileBytes !== undefined) return genTiles(weights, opts.streamTileBytes);
+    const whole = genTiles(weights, Infinity);
+    return memoryReport(target, whole, graph.nodes.length, !!opts.expansionPak)?.fits === false ? genTiles(weights) : whole;
+  };
   return chooseWeights(file, target, graph.nodes.length, opts.weights ?? 'auto', !!opts.expansionPak, gen);
 }
 

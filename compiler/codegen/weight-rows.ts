@@ -13,7 +13,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { numel, dtypeSize } from '../../ir/types.js';
 
 export type WeightDtype = 'float32' | 'float16';
-/** default --stream-tile: weights above it stream in row tiles of at most this many bytes */
+/** tile size when the driver falls back to row tiles (whole layers do not fit) or the caller gives none */
 export const DEFAULT_STREAM_TILE = 1024 * 1024;
 
 export interface WeightRows {
