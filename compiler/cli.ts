@@ -136,7 +136,7 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .addOption(new Option('--weights <where>', 'weights as const arrays (embed), streamed from a ROM weight pack (rom), or embed when they fit in RAM (auto)').choices(['embed', 'rom', 'auto']).default('auto'))
     .option('--expansion-pak', 'n64: the Expansion Pak is present (8 MB RDRAM instead of 4 MB)')
     .addOption(new Option('--weight-dtype <type>', 'storage of MatMul/Gemm/Gather weights: fp16 stores IEEE half, converted to float by row in the kernels').choices(['fp32', 'fp16']))
-    .option('--stream-tile <size>', 'with --weights rom: weights larger than this stream in double-buffered row tiles of at most this size, e.g. 64K (default: 1M tiles only when whole layers do not fit)')
+    .option('--stream-tile <size>', 'with --weights rom: weights larger than this stream in double-buffered row tiles of at most this size, e.g. 64K (default: tiles only when whole layers do not fit)')
     .option('--print-after <pass>', "print the IR after a pass ('all' for every pass, 'import' for the imported graph)", collect)
     .option('--max-model-bytes <n>', 'largest model file accepted', positiveInt('--max-model-bytes'))
     .option('--max-tensor-bytes <n>', 'largest single tensor accepted', positiveInt('--max-tensor-bytes'))

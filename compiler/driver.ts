@@ -260,11 +260,17 @@ export function generateForTarget(file: string, graph: Graph, target: TargetDesc
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
   const genTiles = (weights: WeightMode, streamTileBytes?: number) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, ...place });
-  // streamed weights: whole layers as before; row tiles (--stream-tile, default 1M) when asked, or when whole layers do not fit
+  // streamed weights: whole layers as before; row tiles when asked (--stream-tile), or when whole
+  // layers do not fit: the largest of 1M, 256K, 64K, 16K tiles that fits (else the smallest)
   const gen = (weights: WeightMode) => {
     if (weights !== 'rom' || opts.streamTileBytes !== undefined) return genTiles(weights, opts.streamTileBytes);
-    const whole = genTiles(weights, Infinity);
-    return memoryReport(target, whole, graph.nodes.length, !!opts.expansionPak)?.fits === false ? genTiles(weights) : whole;
+    const fits = (c: ModelCode) => memoryReport(target, c, graph.nodes.length, !!opts.expansionPak)?.fits !== false;
+    let code = genTiles(weights, Infinity);
+    for (const tile of [1 << 20, 1 << 18, 1 << 16, 1 << 14]) {
+      if (fits(code)) break;
+      code = genTiles(weights, tile);
+    }
+    return code;
   };
   return chooseWeights(file, target, graph.nodes.length, opts.weights ?? 'auto', !!opts.expansionPak, gen);
 }

@@ -132,10 +132,10 @@ describe('n64: weights streamed from the ROM pack in row tiles', () => {
     const tiled = generateForTarget(big, graph, target, { target: 'n64', weights: 'rom', streamTileBytes: 64 * 1024 });
     expect(tiled.memory!.fits).toBe(true);
     expect(() => generateForTarget(big, graph, target, { target: 'n64', weights: 'rom', streamTileBytes: 64 * 1024 * 1024 })).toThrow(/does not fit in n64 RDRAM/);
-    // without --stream-tile: whole layers first; they do not fit, so 1 MiB row tiles are chosen
+    // without --stream-tile: whole layers first; they do not fit, nor do 1 MiB tiles: 256 KiB tiles are chosen
     const auto = generateForTarget(big, graph, target, { target: 'n64', weights: 'rom' });
     expect(auto.memory!.fits).toBe(true);
-    expect(auto.code.pack!.tileBufferBytes).toBe(1024 * 1024 + 32);
+    expect(auto.code.pack!.tileBufferBytes).toBe(256 * 1024 + 32);
     const r = dnnc(['inspect', big, '--target', 'n64', '--weights', 'rom', '--weight-dtype', 'fp16', '--stream-tile', '64K', '--memory']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/weight stream buffers +\d+ B .* \+ 2 row-tile buffers of 65568 B/);
