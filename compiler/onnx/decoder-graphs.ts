@@ -29,6 +29,8 @@ export interface DecoderGraphOptions {
   /** decomposed layer norm, or the LayerNormalization op (opset >= 17) */
   layerNorm: 'decomposed' | 'op';
   seed?: number;
+  /** tied lm_head as MatMul(x, Transpose(wte)) (default) or, as exporters that fold constants write it, a second initializer wteᵀ */
+  tied?: 'transpose' | 'copy';
 }
 
 export function buildDecoderGraph(o: DecoderGraphOptions): OnnxBuilder {
@@ -131,7 +133,11 @@ export function buildDecoderGraph(o: DecoderGraphOptions): OnnxBuilder {
     x = node('Add', [x, out], {}, `h${l}.residual2`);
   }
   x = layerNorm('ln_f', x);
-  const wt = node('Transpose', [wte], { perm: [1, 0] }, 'tied_lm_head');
+  let wt: string;
+  if (o.tied === 'copy') {
+    const src = seededTensor([V, C], (o.seed ?? 7) * 1000, 0.5);
+    wt = b.init('onnx::MatMul_lm_head', Tensor.fromNumbers('float32', [C, V], Array.from({ length: C * V }, (_, i) => src.get((i % V) * C + Math.floor(i / V)))));
+  } else wt = node('Transpose', [wte], { perm: [1, 0] }, 'tied_lm_head');
   b.node('MatMul', [x, wt], {}, ['logits'], 'lm_head');
   b.output('logits', 'float32', [1, S, V]);
   for (let l = 0; P && l < o.layers; l++) {

@@ -131,6 +131,18 @@ describe('exporter-shaped decoder graphs', () => {
     expect((await verify(file, { target: 'host' })).line).toMatch(/^PASS/);
   });
 
+  it('tied lm_head stored once: also when the exporter folded the Transpose into a second initializer', async () => {
+    for (const tied of ['transpose', 'copy'] as const) {
+      const file = writeModel(buildDecoderGraph({ ...variants[0]![1], tied }));
+      const g = lower(file, { target: 'host' }).graph;
+      const head = g.nodes.find((n) => n.op === 'Gemm' && n.inputs[1]!.name === 'wte')!;
+      expect(head, tied).toBeDefined();
+      expect(head.int('transB')).toBe(1);
+      expect(g.constants().filter((v) => v.type.shape.length === 2 && v.type.shape[0] === small.embd && v.type.shape[1] === small.vocab)).toHaveLength(0);
+      expect((await verify(file, { target: 'host' })).line).toMatch(/^PASS/);
+    }
+  });
+
   it('unfused (pattern passes left out) and reference kernels also match onnxruntime', async () => {
     const file = writeModel(buildDecoderGraph(variants[0]![1]));
     const passes = DEFAULT_PIPELINE.filter((p) => !p.startsWith('fuse-'));
