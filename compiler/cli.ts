@@ -72,6 +72,8 @@ interface CommonOpts {
   psram?: string;
   weights?: 'embed' | 'rom' | 'auto';
   expansionPak?: boolean;
+  weightDtype?: 'fp32' | 'fp16';
+  streamTile?: string;
   quantize?: 'int8' | 'int16';
   calibrate?: string;
   calibrateRandom?: number;
@@ -98,6 +100,8 @@ function compileOptions(o: CommonOpts): CompileOptions {
     psramBytes: o.psram !== undefined ? parseSize(o.psram) : undefined,
     weights: o.weights,
     expansionPak: o.expansionPak,
+    weightDtype: o.weightDtype === 'fp16' ? 'float16' : undefined,
+    streamTileBytes: o.streamTile !== undefined ? parseSize(o.streamTile) : undefined,
     log: (m) => process.stderr.write(m + '\n'),
     print: (t) => process.stdout.write(t),
     quantize: quantizeRequest(o),
@@ -135,6 +139,8 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .addOption(new Option('--kernels <variant>', 'kernel variants').choices(['optimized', 'reference']).default('optimized'))
     .addOption(new Option('--weights <where>', 'weights as const arrays (embed), streamed from a ROM weight pack (rom), or embed when they fit in RAM (auto)').choices(['embed', 'rom', 'auto']).default('auto'))
     .option('--expansion-pak', 'n64: the Expansion Pak is present (8 MB RDRAM instead of 4 MB)')
+    .addOption(new Option('--weight-dtype <type>', 'storage of MatMul/Gemm/Gather weights: fp16 stores IEEE half, converted to float by row in the kernels').choices(['fp32', 'fp16']))
+    .option('--stream-tile <size>', 'with --weights rom: weights larger than this stream in double-buffered row tiles of at most this size, e.g. 64K (default: tiles only when whole layers do not fit)')
     .option('--print-after <pass>', "print the IR after a pass ('all' for every pass, 'import' for the imported graph)", collect)
     .option('--max-model-bytes <n>', 'largest model file accepted', positiveInt('--max-model-bytes'))
     .option('--max-tensor-bytes <n>', 'largest single tensor accepted', positiveInt('--max-tensor-bytes'))

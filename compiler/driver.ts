@@ -55,6 +55,10 @@ export interface CompileOptions extends FrontOptions {
   expansionPak?: boolean;
   /** write the weight pack in little-endian order whatever the target (tests of the byte-order check) */
   packLittleEndian?: boolean;
+  /** storage of MatMul/Gemm/Gather weights (--weight-dtype fp16: float16) */
+  weightDtype?: 'float32' | 'float16';
+  /** --stream-tile: weights streamed from the pack in row tiles of at most this many bytes */
+  streamTileBytes?: number;
   log?: (msg: string) => void;
   print?: (text: string) => void;
   /** post-training quantization (--quantize and the calibration options) */
@@ -265,7 +269,19 @@ export function fpuWarnings(g: Graph, target: TargetDesc): string[] {
 export function generateForTarget(file: string, graph: Graph, target: TargetDesc, opts: CompileOptions,
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
-  const gen = (weights: WeightMode) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, ...place });
+  const genTiles = (weights: WeightMode, streamTileBytes?: number) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, ...place });
+  // streamed weights: whole layers as before; row tiles when asked (--stream-tile), or when whole
+  // layers do not fit: the largest of 1M, 256K, 64K, 16K tiles that fits (else the smallest)
+  const gen = (weights: WeightMode) => {
+    if (weights !== 'rom' || opts.streamTileBytes !== undefined) return genTiles(weights, opts.streamTileBytes);
+    const fits = (c: ModelCode) => memoryReport(target, c, graph.nodes.length, !!opts.expansionPak)?.fits !== false;
+    let code = genTiles(weights, Infinity);
+    for (const tile of [1 << 20, 1 << 18, 1 << 16, 1 << 14]) {
+      if (fits(code)) break;
+      code = genTiles(weights, tile);
+    }
+    return code;
+  };
   return chooseWeights(file, target, graph.nodes.length, opts.weights ?? 'auto', !!opts.expansionPak, gen);
 }
 

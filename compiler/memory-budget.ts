@@ -20,6 +20,8 @@ export interface MemoryReport {
   /** the reused layer buffers for streamed weights (bytes, count) */
   streamBuffers: number;
   streamBufferCount: number;
+  /** of streamBuffers: the two row-tile buffers of weights streamed in row tiles (0: none) */
+  rowTileBuffers?: number;
   /** estimated machine code of the model, kernels and test main */
   code: number;
   /** persistent state buffers (--state), outside the arena (absent when none) */
@@ -57,6 +59,7 @@ export function memoryReport(target: TargetDesc, code: ModelCode, nodes: number,
     streamedWeights,
     streamBuffers: code.streamBufferBytes,
     streamBufferCount: code.pack?.bufferBytes.length ?? 0,
+    rowTileBuffers: code.pack?.tileBufferBytes ? 2 * code.pack.tileBufferBytes : undefined,
     code: codeBytes,
     reserve: map.reserve,
     reserveBytes,
@@ -75,7 +78,7 @@ export function formatReport(r: MemoryReport): string[] {
     `memory report for ${r.target}: ${r.ramName} ${mib(r.ramBytes)}${r.expansion ? ' (Expansion Pak)' : ''}, weights ${r.weights === 'rom' ? 'streamed from the ROM weight pack' : 'embedded'}`,
     row('activation arena', r.arena),
     row('resident weights', r.residentWeights),
-    row('weight stream buffers', r.streamBuffers, r.streamBuffers ? `${r.streamBufferCount} reused layer buffer${r.streamBufferCount > 1 ? 's' : ''}` : ''),
+    row('weight stream buffers', r.streamBuffers, r.streamBuffers ? `${r.streamBufferCount} reused layer buffer${r.streamBufferCount > 1 ? 's' : ''}${r.rowTileBuffers ? ` + 2 row-tile buffers of ${r.rowTileBuffers / 2} B` : ''}` : ''),
     row('code (estimate)', r.code),
   ];
   if (r.state) lines.splice(2, 0, row('persistent state', r.state, 'state buffers (--state), outside the arena'));

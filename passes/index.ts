@@ -4,6 +4,10 @@ import './const-fold.js';
 import './dce.js';
 import './fold-batchnorm.js';
 import './fuse-activation.js';
+import './fuse-layernorm.js';
+import './fuse-gelu.js';
+import './fuse-attention.js';
+import './tied-weights.js';
 import './schedule.js';
 import './plan-memory.js';
 import './state.js';
@@ -16,9 +20,13 @@ export const DEFAULT_PIPELINE = [
   'shape-infer',
   'quantize-qdq',
   'quantize-cleanup',
+  'tied-weights',
   'const-fold',
   'dce',
   'fold-batchnorm',
+  'fuse-layernorm',
+  'fuse-gelu',
+  'fuse-attention',
   'fuse-activation',
   'dce',
   'schedule',

@@ -12,6 +12,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { render } from './templates.js';
 import { printNode } from '../../ir/printer.js';
 import type { StateBinding } from '../../passes/state.js';
+import { planWeightRows, storedTensor, DEFAULT_STREAM_TILE, type WeightDtype, type WeightRows, type WeightRowsRef } from './weight-rows.js';
 
 export interface IoInfo {
   /** the model's name, made safe for C comments and strings (see clabel) */
@@ -58,6 +59,8 @@ export interface WeightPack {
   bufferBytes: number[];
   /** layers that read streamed weights */
   steps: number;
+  /** bytes of each of the two row-tile buffers (0: no weight streams in row tiles) */
+  tileBufferBytes?: number;
 }
 
 export interface ModelCode {
@@ -106,6 +109,10 @@ export interface CodegenOptions {
   weights?: WeightMode;
   /** byte order of the weight pack; default the target's (tests flip it to prove the check) */
   packLittleEndian?: boolean;
+  /** storage of MatMul/Gemm/Gather weights (float16: IEEE half, converted to float by the kernels) */
+  weightDtype?: WeightDtype;
+  /** rom: weights larger than this stream in row tiles of at most this many bytes (default DEFAULT_STREAM_TILE) */
+  streamTileBytes?: number;
 }
 
 const PACK_HEADER_BYTES = 16;
@@ -138,7 +145,7 @@ interface StreamStep {
 }
 
 /** Lay out the weight pack: tensors in order of first use, each aligned; one step per layer reading weights. */
-function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: number, littleEndian: boolean): { pack: WeightPack; steps: Map<Node, { index: number; step: StreamStep }> } {
+function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: number, littleEndian: boolean, wrows: Map<Value, WeightRows> = new Map()): { pack: WeightPack; steps: Map<Node, { index: number; step: StreamStep }>; index: Map<Value, number> } {
   const tensors: PackTensor[] = [];
   const chunks: { offset: number; bytes: Uint8Array }[] = [];
   const index = new Map<Value, number>();
@@ -147,16 +154,19 @@ function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: n
   const streamed = (n: Node) => [...(reads.get(n) ?? [])].filter((v) => !!v.const && v.const.size > 0);
   const steps = new Map<Node, { index: number; step: StreamStep }>();
   for (const n of g.nodes) {
-    const vs = streamed(n);
-    if (!vs.length) continue;
-    for (const v of vs) {
+    const all = streamed(n);
+    for (const v of all) {
       if (index.has(v)) continue;
-      const bytes = v.const!.toBytes(littleEndian);
+      const st = storedTensor(v, wrows.get(v));
+      const bytes = st.toBytes(littleEndian);
       index.set(v, tensors.length);
-      tensors.push({ name: v.name, dtype: v.type.dtype, shape: [...v.type.shape], offset: end, bytes: bytes.length, crc32: crc32(bytes) });
+      tensors.push({ name: v.name, dtype: st.dtype, shape: [...v.type.shape], offset: end, bytes: bytes.length, crc32: crc32(bytes) });
       chunks.push({ offset: end, bytes });
       end += alignTo(bytes.length, align);
     }
+    // weights read in row tiles are not loaded whole into a layer buffer
+    const vs = all.filter((v) => !wrows.get(v)?.tiled);
+    if (!vs.length) continue;
     const ordered = [...vs].sort((a, b) => tensors[index.get(a)!]!.offset - tensors[index.get(b)!]!.offset);
     const step: StreamStep = { slot: new Map(), reads: [], checks: [], bytes: 0 };
     for (const v of ordered) {
@@ -187,7 +197,7 @@ function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: n
   ].join('\n') + '\n';
   // layers alternate between two buffers, each as large as the largest layer it holds
   const bufferBytes = [0, 1].filter((par) => par < steps.size).map((par) => Math.max(align, ...[...steps.values()].filter((s) => s.index % 2 === par).map((s) => s.step.bytes)));
-  return { pack: { file, data, manifest, tensors, bufferBytes, steps: steps.size }, steps };
+  return { pack: { file, data, manifest, tensors, bufferBytes, steps: steps.size }, steps, index };
 }
 
 function ioInfo(v: Value, name: string, used: Set<string>, pre: string): IoInfo {
@@ -249,7 +259,8 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   const weightOf = (v: Value): string => {
     let s = weightSym.get(v);
     if (!s) {
-      s = addWeight(v.name, v.const!, `${v.name}: ${formatType(v.type)}`);
+      const wr = wrows.get(v);
+      s = addWeight(v.name, storedTensor(v, wr), `${v.name}: ${formatType(v.type)}${wr?.half ? ' stored as float16' : ''}`);
       weightSym.set(v, s);
     }
     return s;
@@ -259,6 +270,16 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   const rom = opts.weights === 'rom';
   if (rom && !opts.target.weightPack) throw new DnncError(`target '${opts.target.name}' cannot stream weights from a pack (use --weights embed)`);
   let packPlan: ReturnType<typeof planPack> | null = null;
+  const wrows = planWeightRows(g, { half: opts.weightDtype === 'float16', rom, tileBytes: opts.streamTileBytes ?? DEFAULT_STREAM_TILE });
+  const tiledAny = [...wrows.values()].some((w) => w.tiled);
+  const tileBufferBytes = tiledAny ? (opts.streamTileBytes ?? DEFAULT_STREAM_TILE) + 2 * (opts.target.weightPack?.align ?? 16) : 0;
+  const weightRows = (v: Value): WeightRowsRef | null => {
+    const wr = wrows.get(v);
+    if (!wr) return null;
+    if (recording) recording.add(v);
+    const t = packPlan && wr.tiled ? packPlan.pack.tensors[packPlan.index.get(v)!] : undefined;
+    return { ...wr, pack: `&${prefix}_wpack`, offset: t?.offset ?? 0, tensor: packPlan?.index.get(v) ?? 0, align: opts.target.weightPack?.align ?? 16, buffers: ['g_wtile0', 'g_wtile1'] };
+  };
   let current: { index: number; step: StreamStep } | undefined;
   /** dry run: the constants each node's code reads (no C is kept) */
   let recording: Set<Value> | null = null;
@@ -338,11 +359,13 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
         local: (hint) => hint,
         scratch: () => '((uint8_t *)0)',
         scratchBytes: plan.scratch[n.name]?.bytes ?? 0,
+        weightRows,
       });
       reads.set(n, recording);
     }
     recording = null;
-    packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian);
+    packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian, wrows);
+    if (tiledAny) packPlan.pack.tileBufferBytes = tileBufferBytes;
   }
   for (const n of g.nodes) {
     const k = getKernel(n.op);
@@ -372,6 +395,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
         return `(g_arena + ${sc.offset})`;
       },
       scratchBytes: plan.scratch[n.name]?.bytes ?? 0,
+      weightRows,
     };
     current = packPlan?.steps.get(n);
     let pre = '';
@@ -387,7 +411,8 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     current = undefined;
     blocks.push({ comment: ccomment(printNode(n)), code: pre + code });
   }
-  if (packPlan?.pack.steps) kernels.add('wpack');
+  const hasPack = !!packPlan && (packPlan.pack.steps > 0 || tiledAny);
+  if (hasPack) kernels.add('wpack');
 
   // outputs not written in place by their producer are copied at the end
   const copies: string[] = [];
@@ -402,7 +427,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   });
 
   let packData = null;
-  if (packPlan && packPlan.pack.steps) {
+  if (packPlan && hasPack) {
     const P = packPlan.pack;
     const steps = [...packPlan.steps.values()];
     const reads: string[] = [], checks: string[] = [], stepRows: string[] = [];
@@ -411,14 +436,19 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
       for (const r of step.reads) reads.push(`{ ${r.offset}u, ${r.bytes}u, ${r.slotOffset}u }`);
       for (const c of step.checks) checks.push(`{ ${c.tensor}u, ${c.slotOffset}u }`);
     }
+    // every weight streams in row tiles: one empty layer step keeps the tables valid C
+    if (!stepRows.length) stepRows.push('{ 0u, 0u, 0u, 0u }');
+    if (!reads.length) reads.push('{ 0u, 0u, 0u }');
+    if (!checks.length) checks.push('{ 0u, 0u }');
     packData = {
       file: cstring(P.file),
       bytes: P.data.length,
-      buffers: P.bufferBytes,
+      buffers: P.bufferBytes.length ? P.bufferBytes : [opts.target.weightPack!.align],
       tensors: P.tensors.map((t) => `{ ${cstring(t.name)}, ${t.offset}u, ${t.bytes}u, 0x${t.crc32.toString(16).padStart(8, '0')}u }`),
       reads,
       checks,
       steps: stepRows,
+      tileBuffer: P.tileBufferBytes ?? 0,
     };
   }
   const arenaBytes = plan.arenaBytes;
@@ -454,8 +484,9 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     [`${prefix}.c`]: render('common/model.c.njk', data),
     [`${prefix}_weights.c`]: render('common/weights.c.njk', data),
   };
-  const pack = packPlan && packPlan.pack.steps ? packPlan.pack : null;
-  const code: ModelCode = { prefix, files, kernels: data.kernels, inputs: runInputs, outputs: runOutputs, arenaBytes, weightBytes, weights, pack, streamBufferBytes: pack ? pack.bufferBytes.reduce((a, b) => a + b, 0) : 0 };
+  const pack = packPlan && hasPack ? packPlan.pack : null;
+  const streamBufferBytes = pack ? (pack.bufferBytes.length ? pack.bufferBytes.reduce((a, b) => a + b, 0) : opts.target.weightPack!.align) + 2 * (pack.tileBufferBytes ?? 0) : 0;
+  const code: ModelCode = { prefix, files, kernels: data.kernels, inputs: runInputs, outputs: runOutputs, arenaBytes, weightBytes, weights, pack, streamBufferBytes };
   if (state.length) Object.assign(code, { state, stateBytes });
   return code;
 }

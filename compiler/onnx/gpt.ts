@@ -98,7 +98,14 @@ export function buildGptStep(c: GptConfig): OnnxBuilder {
     [x] = b.node('Add', [x!, linear(`l${l}.o`, yr!, C, C)], {}, undefined, `l${l}.residual1`);
     const h2 = c.gpt2 ? layerNorm(`l${l}.ln2`, x!) : x!;
     const up = linear(`l${l}.fc1`, h2, C, c.ffn);
-    const [act] = c.gpt2 ? b.node('Gelu', [up], {}, undefined, `l${l}.gelu`) : b.node('Relu', [up], {}, undefined, `l${l}.relu`);
+    // GPT-2's gelu_new as exporters write it at opset 17 (no Gelu op before 20): 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))
+    const gelu = (u: string): string => {
+      const [cube] = b.node('Pow', [u, f32(`l${l}.gelu_3`, 3)], {}, undefined, `l${l}.gelu_cube`);
+      const [inner] = b.node('Add', [u, b.node('Mul', [cube!, f32(`l${l}.gelu_c`, 0.044715)])[0]!]);
+      const [t] = b.node('Tanh', [b.node('Mul', [inner!, f32(`l${l}.gelu_k`, Math.sqrt(2 / Math.PI))])[0]!], {}, undefined, `l${l}.gelu_tanh`);
+      return b.node('Mul', [b.node('Mul', [u, f32(`l${l}.gelu_half`, 0.5)])[0]!, b.node('Add', [t!, f32(`l${l}.gelu_1`, 1)])[0]!], {}, undefined, `l${l}.gelu`)[0]!;
+    };
+    const [act] = c.gpt2 ? [gelu(up)] : b.node('Relu', [up], {}, undefined, `l${l}.relu`);
     [x] = b.node('Add', [x!, linear(`l${l}.fc2`, act!, c.ffn, C)], {}, undefined, `l${l}.residual2`);
   }
   if (c.gpt2) {

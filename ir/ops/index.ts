@@ -9,4 +9,5 @@ import './resize.js';
 import './rnn.js';
 import './signal.js';
 import './state.js';
+import './attention.js';
 export { getOp, allOps, registerOp } from './registry.js';

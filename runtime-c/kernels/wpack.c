@@ -10,8 +10,15 @@ const char *dnnc_wpack_error(void) {
   return g_error;
 }
 
+static uint32_t crc_update(uint32_t crc, const uint8_t *data, uint32_t len);
+
 uint32_t dnnc_crc32(const uint8_t *data, uint32_t len) {
-  uint32_t crc = 0xffffffffu, i;
+  return crc_update(0xffffffffu, data, len) ^ 0xffffffffu;
+}
+
+/* the CRC register before the final inversion (so it can continue over several pieces) */
+static uint32_t crc_update(uint32_t crc, const uint8_t *data, uint32_t len) {
+  uint32_t i;
   if (!g_crc_ready) {
     uint32_t n, k, c;
     for (n = 0; n < 256u; n++) {
@@ -22,7 +29,7 @@ uint32_t dnnc_crc32(const uint8_t *data, uint32_t len) {
     g_crc_ready = 1;
   }
   for (i = 0; i < len; i++) crc = g_crc_table[(crc ^ data[i]) & 0xffu] ^ (crc >> 8);
-  return crc ^ 0xffffffffu;
+  return crc;
 }
 
 static uint32_t get_u32(const uint8_t *b) {
@@ -92,5 +99,36 @@ int dnnc_wpack_finish(const dnnc_wpack *p, uint32_t step, uint8_t *buf) {
     }
     p->state->checked[c->tensor] = 1;
   }
+  return 0;
+}
+
+const uint8_t *dnnc_wpack_span_start(const dnnc_wpack *p, uint32_t offset, uint32_t bytes, uint32_t align, uint8_t *buf) {
+  const uint32_t start = offset / align * align;
+  const uint32_t end = (offset + bytes + align - 1u) / align * align;
+  dnnc_platform_pack_read(p->state->handle, buf, start, end - start);
+  return buf + (offset - start);
+}
+
+int dnnc_wpack_span_wait(const dnnc_wpack *p) {
+  if (dnnc_platform_pack_wait() != 0) {
+    snprintf(g_error, sizeof g_error, "weight pack '%s': row tile read failed", p->file);
+    return DNNC_WPACK_ERR_READ;
+  }
+  return 0;
+}
+
+int dnnc_wpack_tile_check(const dnnc_wpack *p, uint32_t tensor, uint32_t *run, const uint8_t *data, uint32_t bytes, int first, int last) {
+  const dnnc_wpack_tensor *t = &p->tensors[tensor];
+  uint32_t crc;
+  if (p->state->checked[tensor]) return 0;
+  *run = crc_update(first ? 0xffffffffu : *run, data, bytes);
+  if (!last) return 0;
+  crc = *run ^ 0xffffffffu;
+  if (crc != t->crc32) {
+    snprintf(g_error, sizeof g_error, "weight pack '%s': CRC mismatch in '%s' (crc32 %08lx, manifest %08lx)", p->file, t->name,
+             (unsigned long)crc, (unsigned long)t->crc32);
+    return DNNC_WPACK_ERR_CRC;
+  }
+  p->state->checked[tensor] = 1;
   return 0;
 }

@@ -69,6 +69,18 @@ int dnnc_wpack_open(const dnnc_wpack *p);
 void dnnc_wpack_start(const dnnc_wpack *p, uint32_t step, uint8_t *buf);
 /* Wait for the weights of `step`; on their first load check their CRC32. 0 on success. */
 int dnnc_wpack_finish(const dnnc_wpack *p, uint32_t step, uint8_t *buf);
+/* Row tiles: start reading pack bytes [offset, offset + bytes) into buf, widened
+   to `align` at both ends (DMA alignment; buf holds bytes + 2 * align); returns
+   where byte `offset` will land. Reads may be asynchronous: call
+   dnnc_wpack_span_wait before using the data, and start the next tile before
+   computing on the current one (double buffering). */
+const uint8_t *dnnc_wpack_span_start(const dnnc_wpack *p, uint32_t offset, uint32_t bytes, uint32_t align, uint8_t *buf);
+/* Wait for every started read. 0 on success. */
+int dnnc_wpack_span_wait(const dnnc_wpack *p);
+/* CRC of a tensor read in row tiles, in order, on its first load: call with each
+   tile (first = 1 on the first, last = 1 on the last); *run holds the running
+   value. Checks against the manifest once; 0 on success (or already checked). */
+int dnnc_wpack_tile_check(const dnnc_wpack *p, uint32_t tensor, uint32_t *run, const uint8_t *data, uint32_t bytes, int first, int last);
 /* Text of the last error (empty when none). */
 const char *dnnc_wpack_error(void);
 /* CRC-32 (IEEE 802.3, reflected, as zlib). */

@@ -1,4 +1,5 @@
 // Data-movement ops, emitted as loops or memcpy blocks; dtype-generic.
+import { emitRowsGather } from './wrows.js';
 import { registerKernel } from './registry.js';
 import { numel, stridesOf, dtypeSize } from '../../../ir/types.js';
 import { sliceSpec, sliceViewOffset } from '../../../ir/ops/shape.js';
@@ -131,6 +132,8 @@ registerKernel({
   ops: ['Gather'],
   emit(ctx) {
     const n = ctx.node;
+    const wr = ctx.weightRows?.(n.inputs[0]!);
+    if (wr) return emitRowsGather(ctx, wr);
     const x = n.inputs[0]!, idx = n.inputs[1]!, y = n.outputs[0]!;
     const axis = n.int('axis', 0);
     const outer = numel(x.type.shape.slice(0, axis)), inner = numel(x.type.shape.slice(axis + 1));

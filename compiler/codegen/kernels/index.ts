@@ -13,4 +13,5 @@ import './resize.js';
 import './rnn.js';
 import './signal.js';
 import './state.js';
+import './attention.js';
 export { getKernel, kernelOps } from './registry.js';

@@ -8,6 +8,7 @@ import { numel, stridesOf } from '../../../ir/types.js';
 import { bstrides } from '../loops.js';
 import type { Node } from '../../../ir/graph.js';
 import { to3 } from './conv-nd.js';
+import { emitRowsDense } from './wrows.js';
 
 function requireF32(n: Node): void {
   for (const v of [...n.inputs, ...n.outputs]) {
@@ -44,6 +45,8 @@ registerKernel({
   ops: ['Gemm'],
   emit(ctx) {
     const n = ctx.node;
+    const wr = ctx.weightRows?.(n.inputs[1]!);
+    if (wr) return emitRowsDense(ctx, wr);
     if (n.inputs[0]!.type.dtype !== 'float32') return emitGemmGeneric(ctx);
     requireF32(n);
     const a = n.inputs[0]!, b = n.inputs[1]!, c = n.inputs[2] ?? null, y = n.outputs[0]!;
@@ -67,6 +70,8 @@ registerKernel({
   ops: ['MatMul'],
   emit(ctx) {
     const n = ctx.node;
+    const wr = ctx.weightRows?.(n.inputs[1]!);
+    if (wr) return emitRowsDense(ctx, wr);
     const generic = n.inputs[0]!.type.dtype !== 'float32';
     if (generic) requireNumeric(n);
     else requireF32(n);

@@ -9,6 +9,7 @@ import { numel } from '../../../ir/types.js';
 import { emitLoops } from '../loops.js';
 import type { Node, Value } from '../../../ir/graph.js';
 import { qdqLayout } from '../../../ir/ops/quant.js';
+import { emitRowsQGemm } from './wrows.js';
 
 const fn = kernelName;
 
@@ -90,6 +91,8 @@ registerKernel({
     ctx.use('qgemm');
     const params = ctx.decl('qgemm', 'dnnc_qgemm_params', `{ ${M}, ${N}, ${K}, ${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)} }`);
     const raw = n.int('raw', 0) ? '_i32' : '';
+    const wr = ctx.weightRows?.(w);
+    if (wr?.tiled) return emitRowsQGemm(ctx, wr, fn(ctx, `dnnc_qgemm_${sfx}${raw}`), params);
     return `  ${fn(ctx, `dnnc_qgemm_${sfx}${raw}`)}(${ctx.cptr(a)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
   },
 });

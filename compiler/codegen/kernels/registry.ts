@@ -4,6 +4,7 @@
 import type { Node, Value } from '../../../ir/graph.js';
 import type { TargetDesc } from '../../targets/target.js';
 import type { Tensor } from '../../../ir/tensor.js';
+import type { WeightRowsRef } from '../weight-rows.js';
 
 export interface EmitCtx {
   node: Node;
@@ -32,6 +33,8 @@ export interface EmitCtx {
   scratch(): string;
   /** bytes of this node's planned scratch area (0 when none) */
   scratchBytes: number;
+  /** a weight read by rows (fp16 storage or row tiles from the weight pack), else null (see codegen/weight-rows.ts) */
+  weightRows?(v: Value): WeightRowsRef | null;
 }
 
 export interface KernelEmitter {
