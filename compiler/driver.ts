@@ -22,6 +22,8 @@ import { isFloatType } from '../ir/types.js';
 import { calibrate, calibrationSamples, loadCalibrationInputs, runOnHost, accuracy, formatAccuracy, type QuantizeRequest, type Calibration, type Progress, type OutputAccuracy } from './quantize.js';
 import { QUANT_PIPELINE } from '../passes/index.js';
 import type { QuantizeOptions } from '../passes/quantize.js';
+import { TRAIN_PIPELINE } from '../passes/index.js';
+import type { TrainOptions } from '../passes/autodiff.js';
 
 export interface FrontOptions {
   /** --shape name=1x3x32x32 */
@@ -60,6 +62,8 @@ export interface CompileOptions extends FrontOptions {
   quantize?: QuantizeRequest;
   /** progress of long steps (calibration), e.g. a bar on stderr */
   progress?: Progress;
+  /** training graph (--train): the loss, backward pass and parameters as inputs (passes/autodiff.ts) */
+  train?: TrainOptions;
 }
 
 export interface QuantState {
@@ -109,12 +113,12 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   const g0 = importWithOptions(file, opts);
   const ctx: PassContext = {
     target,
-    options: { kernels: opts.kernels ?? 'optimized' },
+    options: { kernels: opts.kernels ?? 'optimized', ...(opts.train ? { train: opts.train } : {}) },
     log: (m) => opts.log?.(m),
     warn: (m) => warnings.push(m),
   };
   let quant: QuantState | undefined;
-  let pipeline = opts.passes ?? DEFAULT_PIPELINE;
+  let pipeline = opts.passes ?? (opts.train ? TRAIN_PIPELINE : DEFAULT_PIPELINE);
   if (opts.quantize) {
     // calibration: the float graph after the passes that precede `quantize`, run on the host
     const q = opts.quantize;

@@ -8,4 +8,5 @@ import './nn-extra.js';
 import './resize.js';
 import './rnn.js';
 import './signal.js';
+import './train.js';
 export { getOp, allOps, registerOp } from './registry.js';

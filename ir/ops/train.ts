@@ -1,0 +1,62 @@
+// Ops that only gradient rules create (training graphs, passes/autodiff.ts).
+import { Tensor } from '../tensor.js';
+import { registerOp, inType, normAxis } from './registry.js';
+import { nodeError } from '../errors.js';
+import { numel } from '../types.js';
+
+/**
+ * GatherGrad(dy, indices; axis, shape): the gradient of Gather(data, indices)
+ * with respect to data: zeros of `shape` with the slices of dy added at the
+ * gathered positions (indices repeated accumulate; negative ones wrap).
+ */
+registerOp({
+  op: 'GatherGrad',
+  infer: (n) => {
+    const dy = inType(n, 0), idx = inType(n, 1);
+    const shape = n.ints('shape');
+    if (!shape) throw nodeError(n, `the shape attribute is required`);
+    const axis = normAxis(n, n.int('axis', 0), shape.length);
+    const want = [...shape.slice(0, axis), ...idx.shape, ...shape.slice(axis + 1)];
+    if (want.length !== dy.shape.length || want.some((d, i) => d !== dy.shape[i])) throw nodeError(n, `dy shape [${dy.shape.join(',')}] does not match [${want.join(',')}]`);
+    return [{ dtype: dy.dtype, shape }];
+  },
+  evaluate: (n, [dy, ind]) => {
+    const t = n.outputs[0]!.type;
+    const axis = n.int('axis', 0);
+    const out = new Tensor(t.dtype, t.shape);
+    const outer = numel(t.shape.slice(0, axis)), inner = numel(t.shape.slice(axis + 1)), dim = t.shape[axis]!;
+    let k = 0;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < ind!.size; j++) {
+        let i = ind!.get(j);
+        if (i < 0) i += dim;
+        for (let q = 0; q < inner; q++, k++) {
+          if (i < 0 || i >= dim) continue;
+          const at = (o * dim + i) * inner + q;
+          out.set(at, out.get(at) + dy!.get(k));
+        }
+      }
+    }
+    return [out];
+  },
+});
+
+/**
+ * NegativeLogLikelihoodLossGrad(dloss, target, [weight]; reduction,
+ * ignore_index, shape): the gradient of NegativeLogLikelihoodLoss with
+ * respect to its input x of `shape` [N, C, d...]: -w[t] * dloss / (weight sum
+ * for mean) at class t of each position, zero elsewhere and at ignored
+ * positions.
+ */
+registerOp({
+  op: 'NegativeLogLikelihoodLossGrad',
+  infer: (n) => {
+    const dl = inType(n, 0), t = inType(n, 1);
+    const shape = n.ints('shape');
+    if (!shape || shape.length < 2) throw nodeError(n, `the shape attribute [N, C, ...] is required`);
+    const red = n.str('reduction', 'mean');
+    if (red === 'none' ? numel(dl.shape) !== numel(t.shape) : numel(dl.shape) !== 1) throw nodeError(n, `dloss shape [${dl.shape.join(',')}] does not fit reduction '${red}'`);
+    if (numel(t.shape) * shape[1]! !== numel(shape)) throw nodeError(n, `target shape does not match [${shape.join(',')}]`);
+    return [{ dtype: dl.dtype, shape }];
+  },
+});
