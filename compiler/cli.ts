@@ -14,6 +14,7 @@ import { parseSize, formatMemoryReport } from './targets/memory.js';
 import { formatReport } from './memory-budget.js';
 import { inspectMemory, inspectQuant, quantParams } from './inspect.js';
 import { progressBar, type QuantizeRequest, type CalibrationMethod } from './quantize.js';
+import { addTrainOptions, compileTrainCommand, inspectTrainCommand, type TrainCliOpts } from './train-cli.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -148,7 +149,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  addCommon(addQuantize(
+  addCommon(addQuantize(addTrainOptions(
     program
       .command('compile')
       .description('compile a model into a Makefile-ready project for a target')
@@ -157,8 +158,9 @@ export function buildProgram(): Command {
       .option('--force', 'write into a non-empty folder that dnnc did not create')
       .option('--input <file>', 'sample input for the golden test (.pb TensorProto or raw .bin), one per graph input (repeatable)', collectOne)
       .option('--seed <n>', 'seed of the random sample input', (v) => Number(v), 1)
-      .option('--tolerance <x>', 'relative tolerance of the golden test', (v) => Number(v), 1e-4)),
-  ).action(async (model: string, o: CommonOpts & { out: string; force?: boolean }) => {
+      .option('--tolerance <x>', 'relative tolerance of the golden test', (v) => Number(v), 1e-4))),
+  ).action(async (model: string, o: CommonOpts & TrainCliOpts & { out: string; force?: boolean }) => {
+    if (o.train) return compileTrainCommand(model, o.out, !!o.force, compileOptions(o), o);
     const t0 = Date.now();
     const c = await compile(model, compileOptions(o));
     writeProject(o.out, c.files, !!o.force);
@@ -172,7 +174,7 @@ export function buildProgram(): Command {
     if (!c.golden.expected) process.stderr.write('dnnc: note: onnxruntime-node is not installed, so main.c has no expected output to compare with\n');
   });
 
-  addCommon(addQuantize(
+  addCommon(addQuantize(addTrainOptions(
     program
       .command('inspect')
       .description('show the IR after passes, the memory plan, and what is unsupported')
@@ -180,9 +182,10 @@ export function buildProgram(): Command {
       .option('--print-ir', 'print the IR after the full pipeline')
       .option('--memory', 'print the memory plan (tensors, offsets, lifetimes)')
       .option('--json', 'machine-readable output (with --memory)')
-      .option('--quant-params', 'print every quantization number: scales, zero points, biases, decoded multipliers')),
-  ).action(async (model: string, o: CommonOpts & { memory?: boolean; json?: boolean; quantParams?: boolean }) => {
+      .option('--quant-params', 'print every quantization number: scales, zero points, biases, decoded multipliers'))),
+  ).action(async (model: string, o: CommonOpts & TrainCliOpts & { memory?: boolean; json?: boolean; quantParams?: boolean }) => {
     const opts = compileOptions(o);
+    if (o.train) return void process.stdout.write(await inspectTrainCommand(model, opts, o));
     const { graph, target } = lower(model, opts);
     if (o.printIr || (!o.printAfter && !o.memory)) process.stdout.write(printGraph(graph, { storage: true }));
     if (graph.meta.quantized || graph.nodes.some((n) => n.op.startsWith('Q') || n.op.endsWith('QuantizeLinear'))) process.stdout.write(inspectQuant(graph));

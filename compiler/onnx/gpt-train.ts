@@ -10,7 +10,16 @@ import { OnnxBuilder, seededTensor } from './builder.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { GptConfig } from './gpt.js';
 
-export function buildGptTrain(c: GptConfig): OnnxBuilder {
+export interface GptTrainOptions {
+  /**
+   * Standard deviation of every initial weight (seeded like buildGptStep, in
+   * the same order). Default: buildGptStep's own scales, so the two graphs
+   * start from the same values.
+   */
+  initStd?: number;
+}
+
+export function buildGptTrain(c: GptConfig, opts: GptTrainOptions = {}): OnnxBuilder {
   const { vocab: V, embd: C, heads: H, context: T } = c;
   const D = C / H;
   if (!Number.isInteger(D)) throw new Error('embd must be divisible by heads');
@@ -18,7 +27,8 @@ export function buildGptTrain(c: GptConfig): OnnxBuilder {
   const b = new OnnxBuilder(`${c.name}_train`, 17);
   let seed = c.seed * 1000;
   // same initializers, in the same seed order, as buildGptStep
-  const w = (name: string, shape: number[], scale: number) => b.init(name, seededTensor(shape, seed++, scale));
+  // seededTensor's values (a sum of three uniforms) have a standard deviation of scale / 2
+  const w = (name: string, shape: number[], scale: number) => b.init(name, seededTensor(shape, seed++, opts.initStd !== undefined ? 2 * opts.initStd : scale));
   const i64 = (name: string, vals: number[]) => b.init(name, Tensor.fromNumbers('int64', [vals.length], vals));
 
   b.input('tokens', 'int64', [T]);
