@@ -224,14 +224,7 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     how: target.runner === 'qemu-riscv32-semihost' ? 'bare metal, semihosting console' : 'POSIX user mode',
   };
 
-  const files: Record<string, string> = {};
-  for (const [name, t] of Object.entries(code.files)) files[name] = t;
-  const kernels = [...new Set([...code.kernels, 'adam', 'sample'])].sort();
-  const rt = ['include/dnnc.h', ...kernels.flatMap((k) => [`kernels/${k}.h`, `kernels/${k}.c`])];
-  for (const r of rt) {
-    const src = path.join(RUNTIME_DIR, r);
-    if (fs.existsSync(src)) files[`runtime/${path.basename(r)}`] = fs.readFileSync(src, 'utf8');
-  }
+  const files = modelSourceFiles(code, ['adam', 'sample']);
   const host = target.runner === 'host-make' || !target.runner;
   files['main.c'] = render(host ? 'host/train_main.c.njk' : 'common/train_test_main.c.njk', tdata);
   const sources = Object.keys(files).filter((f) => f.endsWith('.c') && f !== 'main.c').sort();
@@ -257,6 +250,17 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     `  ${off} parameters in ${params.length} tensors; data set ${docs.length} documents, ${mem.textBytes} B read-only; target RAM ${target.ramBytes} B${mem.totalBytes > target.ramBytes ? ' (DOES NOT FIT)' : ''}`,
   ];
   return { graph, target, code, meta, docs, vocab, context: T, files, memory: mem, req };
+}
+
+/** The model's C files and the runtime files it needs (plus `extra` kernel families), by relative path. */
+export function modelSourceFiles(code: ModelCode, extra: string[] = []): Record<string, string> {
+  const files: Record<string, string> = { ...code.files };
+  const kernels = [...new Set([...code.kernels, ...extra])].sort();
+  for (const r of ['include/dnnc.h', ...kernels.flatMap((k) => [`kernels/${k}.h`, `kernels/${k}.c`])]) {
+    const src = path.join(RUNTIME_DIR, r);
+    if (fs.existsSync(src)) files[`runtime/${path.basename(r)}`] = fs.readFileSync(src, 'utf8');
+  }
+  return files;
 }
 
 /** Compiler, flags and link flags of the trainer for a target (the virt board's map for rv32). */

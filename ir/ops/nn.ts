@@ -103,16 +103,23 @@ registerOp({
     const outPad = xs.slice(2).map((d, i) => d - (strides[i]! * (ys[i + 2]! - 1) + (kernel[i]! - 1) * dil[i]! + 1 - pads[i]! - pads[i + r]!));
     if (outPad.some((p, i) => p < 0 || p >= Math.max(strides[i]!, dil[i]!))) g.fail(n, 'Conv input size not reachable by ConvTranspose');
     const dx = g.op('ConvTranspose', [dy!, w!], { strides, dilations: dil, pads, group, output_padding: outPad, kernel_shape: kernel });
-    if (group !== 1) g.fail(n, 'weight gradient of grouped Conv');
-    // dw: correlate x (channels as batch) with dy (channels as filters), strides and dilations swapped
+    // dw: correlate x (channels as batch) with dy (channels as filters), strides and dilations swapped; per group
     const perm = [1, 0, ...Array.from({ length: r }, (_, i) => i + 2)];
     const xt = g.op('Transpose', [x!], { perm });
     const dyt = g.op('Transpose', [dy!], { perm });
-    let dw = g.op('Conv', [xt, dyt], { strides: dil, dilations: strides, pads, group: 1, kernel_shape: ys.slice(2) });
-    const got = dw.type.shape.slice(2);
-    if (got.some((d, i) => d !== kernel[i])) {
-      dw = g.op('Slice', [dw, g.ints(kernel.map(() => 0)), g.ints(kernel), g.ints(kernel.map((_, i) => i + 2))]);
+    const cin = ws[1]!, cout = ws[0]! / group;
+    const parts: Value[] = [];
+    for (let gi = 0; gi < group; gi++) {
+      const xg = group === 1 ? xt : g.op('Slice', [xt, g.ints([gi * cin]), g.ints([(gi + 1) * cin]), g.ints([0])]);
+      const dg = group === 1 ? dyt : g.op('Slice', [dyt, g.ints([gi * cout]), g.ints([(gi + 1) * cout]), g.ints([0])]);
+      let dwg = g.op('Conv', [xg, dg], { strides: dil, dilations: strides, pads, group: 1, kernel_shape: ys.slice(2) });
+      const got = dwg.type.shape.slice(2);
+      if (got.some((d, i) => d !== kernel[i])) {
+        dwg = g.op('Slice', [dwg, g.ints(kernel.map(() => 0)), g.ints(kernel), g.ints(kernel.map((_, i) => i + 2))]);
+      }
+      parts.push(dwg);
     }
+    let dw = parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: 1 });
     dw = g.op('Transpose', [dw], { perm });
     const db = b ? g.op('ReduceSum', [dy!], { axes: [0, ...Array.from({ length: r }, (_, i) => i + 2)], keepdims: 0 }) : null;
     return [dx, dw, db];
