@@ -247,8 +247,15 @@ function poolInfer(n: Node): TensorType[] {
   const out: TensorType = { dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...sp] };
   return n.op === 'MaxPool' && n.outputs.length > 1 ? [out, { dtype: 'int64', shape: out.shape }] : [out];
 }
-registerOp({ op: 'MaxPool', infer: poolInfer });
-registerOp({ op: 'AveragePool', infer: poolInfer });
+/** MaxPool / AveragePool: dx from PoolGrad (the window's largest input, or shared by the window). */
+const poolGrad = (mode: 'max' | 'avg'): GradFn => (g, n, dys) => {
+  if (dys[1]) g.fail(n, 'gradient through the MaxPool indices output');
+  if (n.int('ceil_mode', 0)) g.fail(n, 'ceil_mode pooling');
+  const attrs = { mode, kernel_shape: n.ints('kernel_shape')!, strides: n.ints('strides')!, dilations: n.ints('dilations')!, pads: n.ints('pads')!, count_include_pad: n.int('count_include_pad', 0) };
+  return [g.op('PoolGrad', [dys[0]!, n.inputs[0]!], attrs)];
+};
+registerOp({ op: 'MaxPool', infer: poolInfer, grad: poolGrad('max') });
+registerOp({ op: 'AveragePool', infer: poolInfer, grad: poolGrad('avg') });
 registerOp({ op: 'LpPool', infer: poolInfer });
 
 for (const op of ['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']) {

@@ -60,3 +60,24 @@ registerOp({
     return [{ dtype: dl.dtype, shape }];
   },
 });
+
+/**
+ * PoolGrad(dy, x; mode max|avg, kernel_shape, strides, dilations, pads,
+ * count_include_pad): the gradient of MaxPool / AveragePool (1-D or 2-D) with
+ * respect to x: each output's gradient goes to the window's largest input
+ * (max) or is shared by the window's inputs (avg).
+ */
+registerOp({
+  op: 'PoolGrad',
+  infer: (n) => {
+    const dy = inType(n, 0), x = inType(n, 1);
+    const r = x.shape.length - 2;
+    if (r < 1 || r > 2) throw nodeError(n, `pool gradients support 1-D and 2-D pooling, got rank ${x.shape.length}`);
+    if (dy.shape.length !== x.shape.length || dy.shape[0] !== x.shape[0] || dy.shape[1] !== x.shape[1]) throw nodeError(n, `dy does not match x`);
+    for (const a of ['kernel_shape', 'strides', 'dilations']) if ((n.ints(a) ?? []).length !== r) throw nodeError(n, `${a} must have ${r} entries`);
+    if ((n.ints('pads') ?? []).length !== 2 * r) throw nodeError(n, `pads must have ${2 * r} entries`);
+    const mode = n.str('mode', 'max');
+    if (mode !== 'max' && mode !== 'avg') throw nodeError(n, `mode '${mode}' is not max or avg`);
+    return [x];
+  },
+});

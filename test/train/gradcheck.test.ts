@@ -201,6 +201,10 @@ const CASES: Case[] = [
     name: 'Conv grouped', out: [1, 4, 4, 4],
     build: (b, p) => b.node('Conv', [p('x', [1, 4, 4, 4]), p('w', [4, 2, 3, 3], 0.5)], { group: 2, pads: [1, 1, 1, 1] })[0]!,
   },
+  { name: 'MaxPool 2-D stride 2 pad 1', out: [1, 2, 3, 3], build: (b, p) => b.node('MaxPool', [p('x', [1, 2, 5, 6])], { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 0] })[0]! },
+  { name: 'MaxPool 1-D', out: [2, 2, 3], build: (b, p) => b.node('MaxPool', [p('x', [2, 2, 7])], { kernel_shape: [3], strides: [2] })[0]! },
+  { name: 'AveragePool pad, excluding pads', out: [1, 2, 3, 3], build: (b, p) => b.node('AveragePool', [p('x', [1, 2, 5, 5])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })[0]! },
+  { name: 'AveragePool including pads', out: [1, 2, 3, 3], build: (b, p) => b.node('AveragePool', [p('x', [1, 2, 5, 5])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 })[0]! },
   { name: 'GlobalAveragePool', out: [2, 3, 1, 1], build: (b, p) => b.node('GlobalAveragePool', [p('x', [2, 3, 4, 5])])[0]! },
   {
     name: 'cross-entropy over logits (ignored targets)', out: [4, 6], loss: 'cross_entropy',

@@ -59,3 +59,54 @@ registerKernel({
     return block(lines);
   },
 });
+
+registerKernel({
+  ops: ['PoolGrad'],
+  emit(ctx) {
+    const n = ctx.node;
+    const dy = n.inputs[0]!, x = n.inputs[1]!, dx = n.outputs[0]!;
+    const xs = x.type.shape, ys = dy.type.shape;
+    const two = xs.length === 4;
+    const NC = xs[0]! * xs[1]!, H = two ? xs[2]! : 1, W = xs[xs.length - 1]!;
+    const OH = two ? ys[2]! : 1, OW = ys[ys.length - 1]!;
+    const k = n.ints('kernel_shape')!, s = n.ints('strides')!, d = n.ints('dilations')!, p = n.ints('pads')!;
+    const [KH, KW] = two ? [k[0]!, k[1]!] : [1, k[0]!];
+    const [SH, SW] = two ? [s[0]!, s[1]!] : [1, s[0]!];
+    const [DH, DW] = two ? [d[0]!, d[1]!] : [1, d[0]!];
+    const [PT, PL] = two ? [p[0]!, p[1]!] : [0, p[0]!];
+    const max = n.str('mode', 'max') === 'max';
+    const X = ctx.cptr(x), DY = ctx.cptr(dy), DX = ctx.ptr(dx);
+    if (!numel(xs) || !numel(ys)) return '';
+    const inWin = 'ih >= 0 && ih < ' + H + ' && iw >= 0 && iw < ' + W;
+    const lines = ['{', 'size_t nc, oh, ow;', 'int32_t kh, kw;',
+      `memset(${DX}, 0, ${numel(xs) * 4}u);`,
+      `for (nc = 0; nc < ${NC}u; nc++) for (oh = 0; oh < ${OH}u; oh++) for (ow = 0; ow < ${OW}u; ow++) {`,
+      `const float g = ${DY}[(nc * ${OH}u + oh) * ${OW}u + ow];`,
+      `const int32_t h0 = (int32_t)oh * ${SH} - ${PT}, w0 = (int32_t)ow * ${SW} - ${PL};`];
+    if (max) {
+      lines.push('float best = 0.0f;', 'int64_t at = -1;',
+        `for (kh = 0; kh < ${KH}; kh++) for (kw = 0; kw < ${KW}; kw++) {`,
+        `const int32_t ih = h0 + kh * ${DH}, iw = w0 + kw * ${DW};`,
+        `if (${inWin}) {`,
+        `const size_t i = (nc * ${H}u + (size_t)ih) * ${W}u + (size_t)iw;`,
+        `if (at < 0 || ${X}[i] > best) { best = ${X}[i]; at = (int64_t)i; }`,
+        '}', '}',
+        `if (at >= 0) ${DX}[at] += g;`);
+    } else {
+      const include = n.int('count_include_pad', 0) === 1;
+      lines.push(`int32_t count = ${include ? KH * KW : 0};`, `(void)${X};`,
+        ...(include ? [] : [`for (kh = 0; kh < ${KH}; kh++) for (kw = 0; kw < ${KW}; kw++) {`,
+          `const int32_t ih = h0 + kh * ${DH}, iw = w0 + kw * ${DW};`,
+          `if (${inWin}) count++;`,
+          '}']),
+        'if (count > 0) {',
+        'const float share = g / (float)count;',
+        `for (kh = 0; kh < ${KH}; kh++) for (kw = 0; kw < ${KW}; kw++) {`,
+        `const int32_t ih = h0 + kh * ${DH}, iw = w0 + kw * ${DW};`,
+        `if (${inWin}) ${DX}[(nc * ${H}u + (size_t)ih) * ${W}u + (size_t)iw] += share;`,
+        '}', '}');
+    }
+    lines.push('}', '}');
+    return block(lines);
+  },
+});
