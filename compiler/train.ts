@@ -284,6 +284,8 @@ export interface TrainRun {
   instructionsPerStep?: number;
   /** bytes of .data + .bss of the trainer program (static RAM), when known */
   staticRamBytes?: number;
+  /** stack of the training step from -fstack-usage: main's chain down to <prefix>_run plus the two largest other frames */
+  stackBytes?: number;
 }
 
 export function parseTrainOutput(text: string): { losses: TrainRun['losses']; samples: string[] } {
@@ -310,7 +312,7 @@ export async function buildAndRunTrainer(tc: TrainCompiled, dir: string, o: { st
   const sources = ['main.c', ...Object.keys(tc.files).filter((f) => f.endsWith('.c') && f !== 'main.c').sort()];
   const defs = [`-DTRAIN_STEPS=${o.steps}`, `-DTRAIN_PRINT_EVERY=${o.printEvery}`, `-DTRAIN_SAMPLES=${o.samples}`];
   if (!haveCommand(b.cc[0]!)) throw new DnncError(`'${b.cc[0]}' is not installed (run scripts/setup.sh)`);
-  const r = run(b.cc[0]!, [...b.cc.slice(1), ...b.cflags, ...(o.extraCflags ?? []), ...defs, '-I', dir, '-I', path.join(dir, 'runtime'), ...sources.map((s) => path.join(dir, s)), '-o', exe, ...b.ldflags], { timeoutMs: 300_000 });
+  const r = run(b.cc[0]!, [...b.cc.slice(1), ...b.cflags, ...(o.extraCflags ?? []), '-fstack-usage', ...defs, '-I', dir, '-I', path.join(dir, 'runtime'), ...sources.map((s) => path.join(dir, s)), '-o', exe, ...b.ldflags], { timeoutMs: 300_000, cwd: dir });
   if (r.status !== 0) throw new DnncError(`trainer build for ${t.name} failed: ${(r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.split('\n')[0])?.trim()}`, { file: dir });
   let staticRamBytes: number | undefined;
   const sizeTool = b.cc[0]!.endsWith('gcc') ? b.cc[0]!.slice(0, -3) + 'size' : 'size';
@@ -318,6 +320,24 @@ export async function buildAndRunTrainer(tc: TrainCompiled, dir: string, o: { st
   if (sz.status === 0) {
     // .data and .bss (and picolibc's .tdata/.tbss) of the whole program
     staticRamBytes = sz.stdout.split('\n').filter((l) => /^\.(data|bss|sdata|sbss|tdata|tbss)\b/.test(l)).reduce((a, l) => a + Number(l.trim().split(/\s+/)[1]), 0);
+  }
+  let stackBytes: number | undefined;
+  {
+    const chain = new Set(['main', 'train_main', 'train_step', 'train_run', `${tc.code.prefix}_run`]);
+    let inChain = 0;
+    const others: number[] = [];
+    for (const f of fs.readdirSync(dir)) {
+      if (!f.endsWith('.su')) continue;
+      for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+        const m = /:([A-Za-z_][A-Za-z0-9_]*)\t(\d+)\t/.exec(line);
+        if (!m) continue;
+        if (chain.has(m[1]!)) inChain += Number(m[2]);
+        else others.push(Number(m[2]));
+      }
+      fs.rmSync(path.join(dir, f));
+    }
+    others.sort((x, y) => y - x);
+    if (inChain) stackBytes = inChain + (others[0] ?? 0) + (others[1] ?? 0);
   }
   let args: string[], cmd: string;
   if (host) { cmd = exe; args = []; }
@@ -339,5 +359,5 @@ export async function buildAndRunTrainer(tc: TrainCompiled, dir: string, o: { st
     const m = /insncount: region=(\d+) total=\d+ regions=(\d+)/.exec(output);
     if (m && m[2] === '1') instructionsPerStep = Number(m[1]);
   }
-  return { ...parseTrainOutput(output), output, instructionsPerStep, staticRamBytes };
+  return { ...parseTrainOutput(output), output, instructionsPerStep, staticRamBytes, stackBytes };
 }
