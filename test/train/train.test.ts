@@ -8,9 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildGptTrain } from '../../compiler/onnx/gpt-train.js';
 import { MICROGPT } from '../../compiler/onnx/gpt.js';
-import { compileTrain, buildAndRunTrainer, type TrainRun } from '../../compiler/train.js';
+import { compileTrain, buildAndRunTrainer, parseTrainOutput, type TrainRun } from '../../compiler/train.js';
 import { referenceTrain } from '../../compiler/train-reference.js';
-import { tmpDir, writeModel } from '../helpers.js';
+import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
+import { run } from '../../compiler/toolchain.js';
+import { tmpDir, writeModel, dnnc } from '../helpers.js';
 
 let model = '';
 beforeAll(() => {
@@ -72,4 +74,37 @@ describe('microgpt trainer under emulators', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }, 180_000);
   }
+});
+
+describe('dnnc compile --train', () => {
+  it('writes a trainer project that make builds and runs, on a given data file', () => {
+    const dir = path.dirname(model);
+    const data = path.join(dir, 'names.txt');
+    fs.writeFileSync(data, 'emma\nolivia\nava\nisabella\nsophia\nmia\ncharlotte\namelia\n');
+    const out = path.join(dir, 'cli');
+    const r = dnnc(['compile', model, '--train', '--data', data, '--steps', '30', '--print-every', '10', '--samples', '3', '--optimizer', 'sgd', '--lr', '0.5', '-o', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/training memory \(host\): \d+ B static RAM = parameters 16768 B \+ gradients 16768 B \+ activation arena/);
+    const m = run('make', ['-s', '-C', out, 'run']);
+    expect(m.status, m.stderr).toBe(0);
+    const { losses, samples } = parseTrainOutput(m.stdout);
+    expect(losses.map((l) => l.step)).toEqual([1, 10, 20, 30]);
+    expect(losses[3]!.mean).toBeLessThan(losses[0]!.loss);
+    expect(samples.length).toBe(3);
+  }, 120_000);
+
+  it('names the op that has no gradient rule, in one line', () => {
+    const b = new OnnxBuilder('nograd', 17);
+    const w = b.init('w', seededTensor([3, 4], 3));
+    const [f] = b.node('Floor', [w]);
+    b.output(f!, 'float32', [3, 4]);
+    const file = writeModel(b, tmpDir('nograd'));
+    const r = dnnc(['inspect', file, '--train', '--loss', `mse:${f},target`]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^dnnc: error: .*\(Floor\): no gradient rule for op 'Floor'/);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+    const bad = dnnc(['inspect', file, '--train', '--loss', 'hinge:y']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--loss 'hinge:y': expected cross_entropy/);
+  });
 });
