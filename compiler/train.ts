@@ -154,13 +154,14 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     if (!names.length) throw new DnncError(`the model has no outputs`, { file });
     loss = `cross_entropy:${names[0]},targets`;
   }
-  const { graph, target } = lower(file, { ...opts, train: { loss, params: req.params } });
+  const optimizer = { kind: req.optimizer, beta1: req.betas[0], beta2: req.betas[1], eps: req.eps };
+  const { graph, target } = lower(file, { ...opts, train: { loss, params: req.params, optimizer } });
   const meta = graph.meta.train as TrainMeta;
   const code = generateForTarget(file, graph, target, { ...opts, weights: 'embed' }).code;
 
   // the trainer main handles character language models: tokens int64[T] -> logits [T, V]
   const P = meta.params.length;
-  const data = graph.inputs.slice(P);
+  const data = graph.inputs.filter((v) => meta.dataInputs.includes(v.name));
   const tok = data[0], tgt = data[1];
   const logits = graph.outputs[1];
   if (meta.lossKind !== 'cross_entropy' || data.length !== 2 || !tok || !tgt || !logits || tok.type.dtype !== 'int64' || tok.type.shape.length !== 1 || logits.type.shape.length !== 2 || logits.type.shape[0] !== tok.type.shape[0]) {
@@ -182,16 +183,16 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
   });
   const init = new Tensor('float32', [off]);
   meta.params.forEach((p, i) => (init.data as Float32Array).set(p.init.data as Float32Array, params[i]!.offset));
-  const outs = code.outputs;
+  const adam = req.optimizer === 'adam';
+  // the optimizer updates parameters and moments in place: the same buffer in and out
+  const state = (buf: string) => params.map((p) => `${buf} + ${p.offset}`);
   const runArgs = [
-    ...params.map((p) => `g_params + ${p.offset}`),
-    'g_tokens', 'g_targets',
-    'g_loss', 'g_logits',
-    ...outs.slice(2).map((_, i) => `g_grads + ${params[i]!.offset}`),
+    ...state('g_params'), 'g_tokens', 'g_targets', 'g_hyper', ...(adam ? [...state('g_m'), ...state('g_v')] : []),
+    'g_loss', 'g_logits', ...state('g_params'), ...(adam ? [...state('g_m'), ...state('g_v')] : []),
   ];
+  if (runArgs.length !== code.inputs.length + code.outputs.length) throw new DnncError(`internal: the training graph has ${code.inputs.length} inputs and ${code.outputs.length} outputs, the trainer passes ${runArgs.length} buffers`);
   const tokenOf = Array.from({ length: 128 }, (_, c) => { const i = vocab.indexOf(String.fromCharCode(c)); return i; });
   const textLines = docs.map((d, i) => cString(d + (i + 1 < docs.length ? '\n' : '\n')));
-  const adam = req.optimizer === 'adam';
   const plan = graph.meta.memory as MemoryPlan;
   const tdata = {
     prefix: code.prefix,
@@ -224,7 +225,7 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     how: target.runner === 'qemu-riscv32-semihost' ? 'bare metal, semihosting console' : 'POSIX user mode',
   };
 
-  const files = modelSourceFiles(code, ['adam', 'sample']);
+  const files = modelSourceFiles(code, ['sample']);
   const host = target.runner === 'host-make' || !target.runner;
   files['main.c'] = render(host ? 'host/train_main.c.njk' : 'common/train_test_main.c.njk', tdata);
   const sources = Object.keys(files).filter((f) => f.endsWith('.c') && f !== 'main.c').sort();
@@ -234,19 +235,19 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     exe: host ? '' : '.elf', runCmd: host ? './train' : `${target.run.join(' ')} train.elf`,
   });
 
-  const ioBytes = 4 + T * V * 4 + 2 * T * 8;
+  const ioBytes = 4 + T * V * 4 + 2 * T * 8 + 12;
   const mem: TrainMemory = {
     paramBytes: off * 4,
-    gradBytes: off * 4,
+    gradBytes: 0,
     optimizerBytes: adam ? off * 8 : 0,
     arenaBytes: plan.arenaBytes,
     ioBytes,
-    totalBytes: off * 4 * (adam ? 4 : 2) + plan.arenaBytes + ioBytes,
+    totalBytes: off * 4 * (adam ? 3 : 1) + plan.arenaBytes + ioBytes,
     textBytes: Buffer.byteLength(text) + 128 + V,
     lines: [],
   };
   mem.lines = [
-    `training memory (${target.name}): ${mem.totalBytes} B static RAM = parameters ${mem.paramBytes} B + gradients ${mem.gradBytes} B${adam ? ` + Adam moments ${mem.optimizerBytes} B` : ''} + activation arena ${mem.arenaBytes} B (forward activations kept for backward, backward temporaries; planned) + tokens/targets/loss/logits ${ioBytes} B`,
+    `training memory (${target.name}): ${mem.totalBytes} B static RAM = parameters ${mem.paramBytes} B${adam ? ` + Adam moments ${mem.optimizerBytes} B` : ''} + arena ${mem.arenaBytes} B (planned: forward activations kept for backward, gradients until their optimizer update, backward temporaries) + tokens/targets/loss/logits/step constants ${ioBytes} B`,
     `  ${off} parameters in ${params.length} tensors; data set ${docs.length} documents, ${mem.textBytes} B read-only; target RAM ${target.ramBytes} B${mem.totalBytes > target.ramBytes ? ' (DOES NOT FIT)' : ''}`,
   ];
   return { graph, target, code, meta, docs, vocab, context: T, files, memory: mem, req };

@@ -30,6 +30,12 @@ export interface TrainOptions {
   loss: string;
   /** names of the initializers to train (default: every float initializer of rank >= 1 the loss depends on) */
   params?: string[];
+  /**
+   * Update the parameters inside the graph (OptimizerStep nodes) instead of
+   * returning the gradients: each gradient then dies at its update and the
+   * memory planner reuses its bytes.
+   */
+  optimizer?: { kind: 'adam' | 'sgd'; beta1: number; beta2: number; eps: number };
 }
 
 export interface TrainParam {
@@ -47,8 +53,10 @@ export interface TrainMeta {
   params: TrainParam[];
   /** the remaining graph inputs (data, targets) by name */
   dataInputs: string[];
-  /** outputs: [loss, ...original outputs, ...gradients] */
+  /** outputs: [loss, ...original outputs, ...gradients] (no optimizer) or [loss, ...original outputs, ...new parameters, ...m, ...v] */
   originalOutputs: string[];
+  /** the in-graph optimizer: inputs [...params, ...data, hyper f32[3] = (lr, 1/(1-b1^t), 1/(1-b2^t)), ...m, ...v] */
+  optimizer?: TrainOptions['optimizer'];
 }
 
 export function parseLoss(spec: string): { kind: TrainMeta['lossKind']; names: string[] } {
@@ -194,15 +202,46 @@ export function differentiate(g: Graph, opts: TrainOptions): TrainMeta {
     }
   });
   if (!trained.length) throw new DnncError(`no gradient reaches any parameter`);
-  const gradOuts = cands.filter((v) => grads.has(v)).map((v) => {
+  const kept = cands.filter((v) => grads.has(v));
+  const gradOuts = kept.map((v) => {
     let d = grads.get(v)!;
     // a gradient that is a parameter's value itself or an input must still be written by a node
     if (!d.producer || d.const) d = gc.op('Identity', [d]);
     return d;
   });
-  g.outputs = [loss, ...originalOutputs, ...gradOuts];
-  g.meta.outputNames = ['loss', ...outNames, ...trained.map((p) => `grad.${p.name}`)];
-  const meta: TrainMeta = { loss: opts.loss, lossKind: kind, params: trained, dataInputs: g.inputs.slice(trained.length).map((v) => v.name), originalOutputs: outNames };
+  const dataNames = g.inputs.slice(trained.length).map((v) => v.name);
+  const meta: TrainMeta = { loss: opts.loss, lossKind: kind, params: trained, dataInputs: dataNames, originalOutputs: outNames };
+  const opt = opts.optimizer;
+  if (!opt) {
+    g.outputs = [loss, ...originalOutputs, ...gradOuts];
+    g.meta.outputNames = ['loss', ...outNames, ...trained.map((p) => `grad.${p.name}`)];
+  } else {
+    meta.optimizer = opt;
+    const readers = g.usersMap();
+    const hyper = new IrValue(g.uniqueName('optimizer.hyper'), { dtype: 'float32', shape: [3] });
+    const ms: Value[] = [], vs: Value[] = [], news: Value[] = [], mOut: Value[] = [], vOut: Value[] = [];
+    kept.forEach((p, i) => {
+      const d = gradOuts[i]!;
+      // every other reader of p runs before p is overwritten
+      const deps = [...new Set((readers.get(p) ?? []).map((n) => n.outputs[0]!).filter((o) => o !== d))];
+      const state: Value[] = [];
+      if (opt.kind === 'adam') {
+        const m = new IrValue(g.uniqueName(`adam.m.${p.name}`), { dtype: 'float32', shape: [...p.type.shape] });
+        const v = new IrValue(g.uniqueName(`adam.v.${p.name}`), { dtype: 'float32', shape: [...p.type.shape] });
+        ms.push(m); vs.push(v); state.push(m, v);
+      }
+      gc.node = p.producer;
+      const outs = gc.opN('OptimizerStep', [p, d, hyper, ...state, ...deps], opt.kind === 'adam'
+        ? { mode: 'adam', beta1: { float: opt.beta1 }, beta2: { float: opt.beta2 }, epsilon: { float: opt.eps } }
+        : { mode: 'sgd' }, opt.kind === 'adam' ? 3 : 1);
+      news.push(outs[0]!);
+      if (opt.kind === 'adam') { mOut.push(outs[1]!); vOut.push(outs[2]!); }
+    });
+    gc.node = null;
+    g.inputs = [...g.inputs, hyper, ...ms, ...vs];
+    g.outputs = [loss, ...originalOutputs, ...news, ...mOut, ...vOut];
+    g.meta.outputNames = ['loss', ...outNames, ...trained.map((p) => `new.${p.name}`), ...mOut.map((_, i) => `adam.m.${trained[i]!.name}`), ...vOut.map((_, i) => `adam.v.${trained[i]!.name}`)];
+  }
   g.meta.train = meta;
   return meta;
 }

@@ -81,3 +81,33 @@ registerOp({
     return [x];
   },
 });
+
+/**
+ * OptimizerStep(p, g, hyper, [m, v], deps...; mode adam|sgd, beta1, beta2,
+ * epsilon) -> (p', [m', v']): one optimizer update of a parameter inside the
+ * training graph, so its gradient dies there (the memory planner can reuse
+ * its bytes). hyper = [lr, 1/(1-beta1^t), 1/(1-beta2^t)] changes every step.
+ * The trainer passes the same buffer as p and p' (m and m', v and v'): the
+ * kernel reads each element before writing it. The inputs after the state
+ * are dependencies only: the outputs of every other node that reads p, so
+ * the update runs after the last read of the old value.
+ */
+registerOp({
+  op: 'OptimizerStep',
+  infer: (n) => {
+    const p = inType(n, 0), g = inType(n, 1), h = inType(n, 2);
+    const mode = n.str('mode', 'adam');
+    if (mode !== 'adam' && mode !== 'sgd') throw nodeError(n, `mode '${mode}' is not adam or sgd`);
+    if (p.dtype !== 'float32' || g.dtype !== 'float32' || h.dtype !== 'float32') throw nodeError(n, `float32 parameters only`);
+    if (p.shape.length !== g.shape.length || p.shape.some((d, i) => d !== g.shape[i])) throw nodeError(n, `gradient shape differs from the parameter's`);
+    if (numel(h.shape) !== 3) throw nodeError(n, `hyper must hold 3 values`);
+    if (mode === 'adam') {
+      for (const i of [3, 4]) {
+        const s = inType(n, i);
+        if (s.shape.length !== p.shape.length || s.shape.some((d, k) => d !== p.shape[k])) throw nodeError(n, `Adam state ${i} has the wrong shape`);
+      }
+      return [p, p, p];
+    }
+    return [p];
+  },
+});

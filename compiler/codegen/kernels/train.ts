@@ -110,3 +110,31 @@ registerKernel({
     return block(lines);
   },
 });
+
+registerKernel({
+  ops: ['OptimizerStep'],
+  emit(ctx) {
+    const n = ctx.node;
+    const [p, g, h] = n.inputs as [import('../../../ir/graph.js').Value, import('../../../ir/graph.js').Value, import('../../../ir/graph.js').Value];
+    const count = numel(p.type.shape);
+    const P = ctx.cptr(p), G = ctx.cptr(g), H = ctx.cptr(h), PO = ctx.ptr(n.outputs[0]!);
+    if (!count) return '';
+    if (n.str('mode', 'adam') === 'sgd') {
+      return block(['{', 'size_t i;', `const float lr = ${H}[0];`,
+        `for (i = 0; i < ${count}u; i++) ${PO}[i] = ${P}[i] - lr * ${G}[i];`, '}']);
+    }
+    const M = ctx.cptr(n.inputs[3]!), V = ctx.cptr(n.inputs[4]!), MO = ctx.ptr(n.outputs[1]!), VO = ctx.ptr(n.outputs[2]!);
+    const f = (x: number) => { const s = String(Math.fround(x)); return (/[.e]/.test(s) ? s : `${s}.0`) + 'f'; };
+    const b1 = n.float('beta1', 0.9), b2 = n.float('beta2', 0.999), eps = n.float('epsilon', 1e-8);
+    return block(['{', 'size_t i;', `const float lr = ${H}[0], c1 = ${H}[1], c2 = ${H}[2];`,
+      '/* the outputs may be the inputs\' buffers: each element is read before it is written */',
+      `for (i = 0; i < ${count}u; i++) {`,
+      `const float gi = ${G}[i];`,
+      `const float m = ${f(b1)} * ${M}[i] + ${f(1 - b1)} * gi;`,
+      `const float v = ${f(b2)} * ${V}[i] + ${f(1 - b2)} * gi * gi;`,
+      `${PO}[i] = ${P}[i] - lr * (m * c1) / (sqrtf(v * c2) + ${f(eps)});`,
+      `${MO}[i] = m;`,
+      `${VO}[i] = v;`,
+      '}', '}']);
+  },
+});
