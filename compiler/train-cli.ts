@@ -79,7 +79,10 @@ export async function compileTrainCommand(model: string, out: string, force: boo
   const t0 = Date.now();
   const tc = await compileTrain(model, opts, trainRequest(o));
   writeProject(out, tc.files, force);
-  process.stderr.write(`dnnc: wrote ${Object.keys(tc.files).length} files to ${path.relative(process.cwd(), out) || '.'}: trainer for ${tc.target.name} (${tc.graph.nodes.length} kernels: forward, loss, backward; ${Date.now() - t0} ms); build and run with make run\n`);
+  const how = tc.target.mcu
+    ? `ESP-IDF app: idf.py set-target ${tc.target.mcu.idfTarget} build flash monitor${tc.target.runner ? '; under the emulator: make run' : ''}`
+    : 'build and run with make run';
+  process.stderr.write(`dnnc: wrote ${Object.keys(tc.files).length} files to ${path.relative(process.cwd(), out) || '.'}: trainer for ${tc.target.name} (${tc.graph.nodes.length} kernels: forward, loss, optimizer step; ${Date.now() - t0} ms); ${how}\n`);
   for (const l of tc.memory.lines) process.stderr.write(`dnnc: ${l}\n`);
 }
 

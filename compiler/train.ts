@@ -226,13 +226,13 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
   };
 
   const files = modelSourceFiles(code, ['sample']);
-  const host = target.runner === 'host-make' || !target.runner;
+  const host = target.runner === 'host-make';
   files['main.c'] = render(host ? 'host/train_main.c.njk' : 'common/train_test_main.c.njk', tdata);
   const sources = Object.keys(files).filter((f) => f.endsWith('.c') && f !== 'main.c').sort();
   const build = trainBuildFlags(target);
   files['Makefile'] = render('common/train_Makefile.njk', {
     ...tdata, cc: build.cc.join(' '), cflags: build.cflags.join(' '), ldflags: build.ldflags.join(' '), sources,
-    exe: host ? '' : '.elf', runCmd: host ? './train' : `${target.run.join(' ')} train.elf`,
+    exe: host ? '' : '.elf', runCmd: host ? './train' : target.runner ? `${target.run.join(' ')} train.elf` : `@echo "no emulator for ${target.name} here: build the ESP-IDF app instead (idf.py build flash monitor)"`,
   });
 
   const ioBytes = 4 + T * V * 4 + 2 * T * 8 + 12;
@@ -250,6 +250,14 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     `training memory (${target.name}): ${mem.totalBytes} B static RAM = parameters ${mem.paramBytes} B${adam ? ` + Adam moments ${mem.optimizerBytes} B` : ''} + arena ${mem.arenaBytes} B (planned: forward activations kept for backward, gradients until their optimizer update, backward temporaries) + tokens/targets/loss/logits/step constants ${ioBytes} B`,
     `  ${off} parameters in ${params.length} tensors; data set ${docs.length} documents, ${mem.textBytes} B read-only; target RAM ${target.ramBytes} B${mem.totalBytes > target.ramBytes ? ' (DOES NOT FIT)' : ''}`,
   ];
+  if (target.mcu) {
+    // the ESP-IDF app that trains on the chip (main.c and the Makefile are the emulator test)
+    const idf = { ...tdata, mcu: target.mcu, sources, taskStack: 8192, ramBytes: mem.totalBytes };
+    files['CMakeLists.txt'] = render('esp32/train/CMakeLists.txt.njk', idf);
+    files['sdkconfig.defaults'] = render('esp32/train/sdkconfig.defaults.njk', idf);
+    files['main/CMakeLists.txt'] = render('esp32/train/main/CMakeLists.txt.njk', idf);
+    files['main/app_main.c'] = render('esp32/train/main/app_main.c.njk', idf);
+  }
   return { graph, target, code, meta, docs, vocab, context: T, files, memory: mem, req };
 }
 

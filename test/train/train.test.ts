@@ -69,6 +69,11 @@ describe('microgpt trainer under emulators', () => {
       if (target === 'esp32c3') {
         expect(tc.memory.totalBytes).toBeLessThan(100 * 1024);
         expect(r.staticRamBytes).toBeLessThan(100 * 1024);
+        // the ESP-IDF app's main compiles for the chip (ESP-IDF itself is not installed here)
+        expect(tc.files['main/CMakeLists.txt']).toMatch(/idf_component_register\(SRCS "app_main.c" "..\/model.c"/);
+        const cc = run('riscv64-unknown-elf-gcc', ['-std=c99', '-O2', '-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', '-Wall', '-Wextra', '-Werror',
+          '-I', dir, '-I', path.join(dir, 'runtime'), '-c', path.join(dir, 'main', 'app_main.c'), '-o', path.join(dir, 'app_main.o')]);
+        expect(cc.status, cc.stderr).toBe(0);
       }
       console.log(`${target}: ${r.instructionsPerStep} instructions per training step, static RAM ${r.staticRamBytes} B, stack ${r.stackBytes} B (model data ${tc.memory.totalBytes} B), loss ${r.losses[0]!.loss} -> ${r.losses[99]!.loss}`);
       fs.rmSync(dir, { recursive: true, force: true });
