@@ -318,7 +318,8 @@ export async function buildAndRunTrainer(tc: TrainCompiled, dir: string, o: { st
   const b = trainBuildFlags(t);
   const host = t.runner === 'host-make' || !t.runner;
   const exe = path.join(dir, host ? 'train' : 'train.elf');
-  const sources = ['main.c', ...Object.keys(tc.files).filter((f) => f.endsWith('.c') && f !== 'main.c').sort()];
+  // main.c is the trainer main of this target; main/ holds the ESP-IDF app (built by idf.py)
+  const sources = ['main.c', ...Object.keys(tc.files).filter((f) => f.endsWith('.c') && f !== 'main.c' && !f.startsWith('main/')).sort()];
   const defs = [`-DTRAIN_STEPS=${o.steps}`, `-DTRAIN_PRINT_EVERY=${o.printEvery}`, `-DTRAIN_SAMPLES=${o.samples}`];
   if (!haveCommand(b.cc[0]!)) throw new DnncError(`'${b.cc[0]}' is not installed (run scripts/setup.sh)`);
   const r = run(b.cc[0]!, [...b.cc.slice(1), ...b.cflags, ...(o.extraCflags ?? []), '-fstack-usage', ...defs, '-I', dir, '-I', path.join(dir, 'runtime'), ...sources.map((s) => path.join(dir, s)), '-o', exe, ...b.ldflags], { timeoutMs: 300_000, cwd: dir });

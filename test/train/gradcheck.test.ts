@@ -151,13 +151,14 @@ const CASES: Case[] = [
     build: (b, p) => b.node('Gather', [p('w', [2, 4, 3]), b.init('idx', Tensor.fromNumbers('int64', [2], [2, 2]))], { axis: 1 })[0]!,
   },
   {
-    name: 'Reshape Transpose Flatten Unsqueeze Squeeze', out: [4, 6],
+    name: 'Reshape Transpose Flatten Unsqueeze Squeeze Identity', out: [4, 6],
     build: (b, p) => {
       const [r] = b.node('Reshape', [p('x', [2, 3, 4]), b.init('sh', Tensor.fromNumbers('int64', [3], [3, 2, 4]))]);
       const [t] = b.node('Transpose', [r!], { perm: [2, 0, 1] });
       const [u] = b.node('Unsqueeze', [t!, b.init('ua', Tensor.fromNumbers('int64', [1], [0]))]);
       const [s] = b.node('Squeeze', [u!, b.init('sa', Tensor.fromNumbers('int64', [1], [0]))]);
-      const [m] = b.node('Mul', [s!, p('w', [4, 3, 2])]);
+      const [i] = b.node('Identity', [s!]);
+      const [m] = b.node('Mul', [i!, p('w', [4, 3, 2])]);
       return b.node('Flatten', [m!], { axis: 1 })[0]!;
     },
   },
