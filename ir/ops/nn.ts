@@ -288,6 +288,17 @@ registerOp({
     if (n.int('training_mode', 0)) throw nodeError(n, `training_mode=1 is not supported`);
     return [x];
   },
+  // inference-mode normalization is a per-channel affine map: the running statistics stay fixed
+  grad: (g, n, [dy]) => {
+    const [x, scale, bias, mean, vr] = n.inputs as Value[];
+    const xs = x!.type.shape, C = xs[1] ?? 1;
+    const chan = [C, ...xs.slice(2).map(() => 1)];
+    const inv = g.reshape(g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [vr!, g.scalar(n.float('epsilon', 1e-5))])])]), chan);
+    const dx = g.op('Mul', [dy!, g.op('Mul', [g.reshape(scale!, chan), inv])]);
+    const xhat = g.op('Mul', [g.op('Sub', [x!, g.reshape(mean!, chan)]), inv]);
+    const perChannel = (v: Value) => g.reshape(g.sumTo(v, chan), [C]);
+    return [dx, perChannel(g.op('Mul', [dy!, xhat])), perChannel(dy!), null, null];
+  },
 });
 
 registerOp({

@@ -202,6 +202,14 @@ const CASES: Case[] = [
     name: 'Conv grouped', out: [1, 4, 4, 4],
     build: (b, p) => b.node('Conv', [p('x', [1, 4, 4, 4]), p('w', [4, 2, 3, 3], 0.5)], { group: 2, pads: [1, 1, 1, 1] })[0]!,
   },
+  {
+    name: 'BatchNormalization (inference statistics fixed)', out: [2, 3, 2, 2],
+    build: (b, p) => {
+      const mean = b.init('mean', seededTensor([3], 11, 0.5));
+      const vr = b.init('var', Tensor.fromNumbers('float32', [3], [0.5, 1.2, 2]));
+      return b.node('BatchNormalization', [p('x', [2, 3, 2, 2]), p('scale', [3]), p('bias', [3]), mean, vr], { epsilon: { float: 1e-5 } as never })[0]!;
+    },
+  },
   { name: 'MaxPool 2-D stride 2 pad 1', out: [1, 2, 3, 3], build: (b, p) => b.node('MaxPool', [p('x', [1, 2, 5, 6])], { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 0] })[0]! },
   { name: 'MaxPool 1-D', out: [2, 2, 3], build: (b, p) => b.node('MaxPool', [p('x', [2, 2, 7])], { kernel_shape: [3], strides: [2] })[0]! },
   { name: 'AveragePool pad, excluding pads', out: [1, 2, 3, 3], build: (b, p) => b.node('AveragePool', [p('x', [1, 2, 5, 5])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })[0]! },
