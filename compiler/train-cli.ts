@@ -79,6 +79,7 @@ export async function compileTrainCommand(model: string, out: string, force: boo
   const t0 = Date.now();
   const tc = await compileTrain(model, opts, trainRequest(o));
   writeProject(out, tc.files, force);
+  for (const w of tc.warnings) process.stderr.write(`dnnc: warning: ${w}\n`);
   const how = tc.target.mcu
     ? `ESP-IDF app: idf.py set-target ${tc.target.mcu.idfTarget} build flash monitor${tc.target.runner ? '; under the emulator: make run' : ''}`
     : 'build and run with make run';

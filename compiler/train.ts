@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { lower, generateForTarget, type CompileOptions } from './driver.js';
 import type { TargetDesc } from './targets/target.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, Value } from '../ir/graph.js';
+import { rng } from './inputs.js';
+import { isFloatType } from '../ir/types.js';
 import type { ModelCode } from './codegen/generate.js';
 import type { MemoryPlan } from '../passes/plan-memory.js';
 import type { TrainMeta } from '../passes/autodiff.js';
@@ -128,6 +130,7 @@ export interface TrainCompiled {
   files: Record<string, string>;
   memory: TrainMemory;
   req: TrainRequest;
+  warnings: string[];
 }
 
 function cString(s: string): string {
@@ -155,17 +158,18 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     loss = `cross_entropy:${names[0]},targets`;
   }
   const optimizer = { kind: req.optimizer, beta1: req.betas[0], beta2: req.betas[1], eps: req.eps };
-  const { graph, target } = lower(file, { ...opts, train: { loss, params: req.params, optimizer } });
+  const { graph, target, warnings } = lower(file, { ...opts, train: { loss, params: req.params, optimizer } });
   const meta = graph.meta.train as TrainMeta;
   const code = generateForTarget(file, graph, target, { ...opts, weights: 'embed' }).code;
 
-  // the trainer main handles character language models: tokens int64[T] -> logits [T, V]
-  const P = meta.params.length;
+  // character language models (tokens int64[T] -> logits [T, V]) get the text trainer;
+  // other models a trainer on one embedded sample
   const data = graph.inputs.filter((v) => meta.dataInputs.includes(v.name));
   const tok = data[0], tgt = data[1];
   const logits = graph.outputs[1];
   if (meta.lossKind !== 'cross_entropy' || data.length !== 2 || !tok || !tgt || !logits || tok.type.dtype !== 'int64' || tok.type.shape.length !== 1 || logits.type.shape.length !== 2 || logits.type.shape[0] !== tok.type.shape[0]) {
-    throw new DnncError(`--train lays out a trainer for character language models (one int64 [T] token input, logits [T, V], --loss cross_entropy); this model's training graph has inputs ${data.map((v) => `${v.name}: ${v.type.dtype}[${v.type.shape.join(',')}]`).join(', ')}`, { file });
+    if (req.data) throw new DnncError(`--data: the text trainer needs a character language model (one int64 [T] token input, logits [T, V], --loss cross_entropy)`, { file });
+    return { ...sampleTrainer(graph, target, code, meta, req), warnings };
   }
   const T = tok.type.shape[0]!, V = logits.type.shape[1]!;
   if (req.batchSeq !== undefined && req.batchSeq !== T) throw new DnncError(`--batch-seq ${req.batchSeq}: the model's token input holds ${T} positions`, { file });
@@ -175,14 +179,7 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
   const text = docs.join('\n') + '\n';
 
   // parameters: one array, each parameter at its offset
-  let off = 0;
-  const params = meta.params.map((p) => {
-    const r = { name: p.name, shape: p.shape, offset: off, count: numel(p.shape) };
-    off += r.count;
-    return r;
-  });
-  const init = new Tensor('float32', [off]);
-  meta.params.forEach((p, i) => (init.data as Float32Array).set(p.init.data as Float32Array, params[i]!.offset));
+  const { params, init, count: off } = packParams(meta);
   const adam = req.optimizer === 'adam';
   // the optimizer updates parameters and moments in place: the same buffer in and out
   const state = (buf: string) => params.map((p) => `${buf} + ${p.offset}`);
@@ -258,7 +255,71 @@ export async function compileTrain(file: string, opts: CompileOptions, req0: Par
     files['main/CMakeLists.txt'] = render('esp32/train/main/CMakeLists.txt.njk', idf);
     files['main/app_main.c'] = render('esp32/train/main/app_main.c.njk', idf);
   }
-  return { graph, target, code, meta, docs, vocab, context: T, files, memory: mem, req };
+  return { graph, target, code, meta, docs, vocab, context: T, files, memory: mem, req, warnings };
+}
+
+/** Parameters as one float array: each tensor's offset and the initial values. */
+function packParams(meta: TrainMeta): { params: { name: string; shape: number[]; offset: number; count: number }[]; init: Tensor; count: number } {
+  let off = 0;
+  const params = meta.params.map((p) => {
+    const r = { name: p.name, shape: p.shape, offset: off, count: numel(p.shape) };
+    off += r.count;
+    return r;
+  });
+  const init = new Tensor('float32', [off]);
+  meta.params.forEach((p, i) => (init.data as Float32Array).set(p.init.data as Float32Array, params[i]!.offset));
+  return { params, init, count: off };
+}
+
+/**
+ * The trainer of a model that is not a character language model: one seeded
+ * random sample (inputs, and targets: class ids below the class count, or
+ * floats) embedded, trained on for the given steps (the loss must fall).
+ */
+function sampleTrainer(graph: Graph, target: TargetDesc, code: ModelCode, meta: TrainMeta, req: TrainRequest): TrainCompiled {
+  const { params, init, count: P } = packParams(meta);
+  const adam = req.optimizer === 'adam';
+  const r = rng(req.seed);
+  const ioOf = (v: Value) => code.inputs[graph.inputs.indexOf(v)]!;
+  const classes = meta.lossKind === 'cross_entropy' ? (graph.outputs[1]?.type.shape.slice(-1)[0] ?? 1) : 1;
+  const data = graph.inputs.filter((v) => meta.dataInputs.includes(v.name)).map((v, k) => {
+    const t = new Tensor(v.type.dtype, v.type.shape);
+    const isTarget = v.name === meta.dataInputs[meta.dataInputs.length - 1] && meta.lossKind !== 'value';
+    for (let i = 0; i < t.size; i++) t.set(i, isFloatType(v.type.dtype) ? r() * 2 - 1 : v.type.dtype === 'bool' ? (r() < 0.5 ? 1 : 0) : Math.floor(r() * (isTarget ? classes : 4)));
+    return { sym: `g_data${k}`, ctype: ioOf(v).ctype, count: Math.max(1, t.size), body: t.size ? cArrayBody(t) : '  0', what: `${isTarget ? 'target' : 'input'} '${v.name}': ${v.type.dtype}[${v.type.shape.join(',')}], seeded random` };
+  });
+  const outs = code.outputs.slice(0, 1 + meta.originalOutputs.length).map((io, k) => ({ sym: `g_out${k}`, ctype: io.ctype, count: Math.max(1, io.count) }));
+  const state = (buf: string) => params.map((p) => `${buf} + ${p.offset}`);
+  const runArgs = [...state('g_params'), ...data.map((d) => d.sym), 'g_hyper', ...(adam ? [...state('g_m'), ...state('g_v')] : []),
+    ...outs.map((o) => o.sym), ...state('g_params'), ...(adam ? [...state('g_m'), ...state('g_v')] : [])];
+  if (runArgs.length !== code.inputs.length + code.outputs.length) throw new DnncError(`internal: the training graph has ${code.inputs.length} inputs and ${code.outputs.length} outputs, the trainer passes ${runArgs.length} buffers`);
+  const host = target.runner === 'host-make';
+  const tdata = {
+    prefix: code.prefix, target, paramCount: P, params, paramInit: cArrayBody(init), adam, data, outs, runArgs, lossSym: outs[0]!.sym,
+    steps: req.steps, printEvery: req.printEvery, lr: cfloat(req.lr), b1: cfloat(req.betas[0]), b2: cfloat(req.betas[1]), linearDecay: req.lrDecay === 'linear',
+    optimizerText: adam ? `Adam lr ${req.lr} betas ${req.betas.join('/')}${req.lrDecay === 'linear' ? ' linear decay' : ''}` : `SGD lr ${req.lr}`,
+    argv: host,
+  };
+  const files = modelSourceFiles(code);
+  files['main.c'] = render('common/train_step_main.c.njk', tdata);
+  const sources = Object.keys(files).filter((f) => f.endsWith('.c') && f !== 'main.c').sort();
+  const build = trainBuildFlags(target);
+  files['Makefile'] = render('common/train_Makefile.njk', {
+    ...tdata, cc: build.cc.join(' '), cflags: build.cflags.join(' '), ldflags: build.ldflags.join(' '), sources,
+    exe: host ? '' : '.elf', runCmd: host ? './train' : target.runner ? `${target.run.join(' ')} train.elf` : `@echo "no emulator for ${target.name} here"`,
+  });
+  const plan = graph.meta.memory as MemoryPlan;
+  const dataBytes = graph.inputs.filter((v) => meta.dataInputs.includes(v.name)).reduce((a, v) => a + ioOf(v).bytes, 0);
+  const ioBytes = dataBytes + code.outputs.slice(0, outs.length).reduce((a, o) => a + o.bytes, 0) + 12;
+  const mem: TrainMemory = {
+    paramBytes: P * 4, gradBytes: 0, optimizerBytes: adam ? P * 8 : 0, arenaBytes: plan.arenaBytes, ioBytes,
+    totalBytes: P * 4 * (adam ? 3 : 1) + plan.arenaBytes + ioBytes, textBytes: 0, lines: [],
+  };
+  mem.lines = [
+    `training memory (${target.name}): ${mem.totalBytes} B static RAM = parameters ${mem.paramBytes} B${adam ? ` + Adam moments ${mem.optimizerBytes} B` : ''} + arena ${mem.arenaBytes} B (planned: forward activations kept for backward, gradients until their optimizer update, backward temporaries) + sample/outputs/step constants ${ioBytes} B`,
+    `  ${P} parameters in ${params.length} tensors; trains on one embedded seeded random sample (not a character language model); target RAM ${target.ramBytes} B${mem.totalBytes > target.ramBytes ? ' (DOES NOT FIT)' : ''}`,
+  ];
+  return { graph, target, code, meta, docs: [], vocab: '', context: 0, files, memory: mem, req, warnings: [] };
 }
 
 /** The model's C files and the runtime files it needs (plus `extra` kernel families), by relative path. */

@@ -252,6 +252,11 @@ export default registerPass({
   run(g, ctx) {
     const opts = ctx.options.train as TrainOptions | undefined;
     if (!opts) throw new DnncError(`the autodiff pass needs a loss (--train --loss ...)`);
+    const { kind, names } = parseLoss(opts.loss);
+    const logits = kind === 'cross_entropy' ? findValue(g, names[0]!) : null;
+    if (logits?.producer && (logits.producer.op === 'Softmax' || logits.producer.op === 'LogSoftmax')) {
+      ctx.warn(`--loss cross_entropy: '${names[0]}' is the output of ${logits.producer.op}; the loss applies its own log-softmax, so give the ${logits.producer.op} input (the logits) instead`);
+    }
     differentiate(g, opts);
   },
 });

@@ -12,7 +12,7 @@ import { compileTrain, buildAndRunTrainer, parseTrainOutput, type TrainRun } fro
 import { referenceTrain } from '../../compiler/train-reference.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 import { run } from '../../compiler/toolchain.js';
-import { tmpDir, writeModel, dnnc } from '../helpers.js';
+import { tmpDir, writeModel, dnnc, ROOT } from '../helpers.js';
 
 let model = '';
 beforeAll(() => {
@@ -112,4 +112,19 @@ describe('dnnc compile --train', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--loss 'hinge:y': expected cross_entropy/);
   });
+});
+
+describe('--train on other models: one embedded sample', () => {
+  it('the CNN example (Conv, BatchNormalization, Relu, MaxPool, Gemm) overfits its sample; a warning for Softmax outputs', async () => {
+    const cnn = path.join(ROOT, 'examples', 'cnn', 'model.onnx');
+    const soft = await compileTrain(cnn, { target: 'host' }, { steps: 40 });
+    expect(soft.warnings.join('\n')).toMatch(/'probs' is the output of Softmax/);
+    const tc = await compileTrain(cnn, { target: 'host' }, { steps: 40, loss: 'cross_entropy:gemm13,targets' });
+    expect(tc.warnings).toEqual([]);
+    const dir = path.join(path.dirname(model), 'cnn');
+    const r = await buildAndRunTrainer(tc, dir, { steps: 40, printEvery: 1, samples: 0 });
+    expect(r.losses.length).toBe(40);
+    expect(r.losses[39]!.loss).toBeLessThan(0.1 * r.losses[0]!.loss);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });
