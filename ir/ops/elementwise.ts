@@ -88,6 +88,8 @@ const UNARY_GRAD: Record<string, GradFn> = {
   Sigmoid: (g, n, [dy]) => { const y = n.outputs[0]!; return [g.op('Mul', [dy!, g.op('Mul', [y, g.op('Sub', [g.scalar(1), y])])])]; },
   Abs: (g, n, [dy]) => [g.op('Mul', [dy!, g.op('Sign', [n.inputs[0]!])])],
   Identity: (_g, _n, [dy]) => [dy!],
+  Erf: (g, n, [dy]) => { const x = n.inputs[0]!; return [g.op('Mul', [dy!, g.op('Mul', [g.op('Exp', [g.op('Neg', [g.op('Mul', [x, x])])]), g.scalar(2 / Math.sqrt(Math.PI))])])]; },
+  Softplus: (g, n, [dy]) => [g.op('Mul', [dy!, g.op('Sigmoid', [n.inputs[0]!])])],
   LeakyRelu: (g, n, [dy]) => [g.op('Where', [g.op('GreaterOrEqual', [n.inputs[0]!, g.scalar(0)]), dy!, g.op('Mul', [dy!, g.scalar(n.float('alpha', 0.01))])])],
   Gelu: (g, n, [dy]) => {
     const x = n.inputs[0]!;
@@ -161,6 +163,14 @@ export const BINARY: Record<string, (a: number, b: number, n: Node, dt: DType) =
 
 /** Gradient rules of the binary arithmetic ops (broadcast gradients summed back to each input's shape). */
 const BINARY_GRAD: Record<string, GradFn> = {
+  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b ln a (a > 0)
+  Pow: (g, n, [dy]) => {
+    const [a, b] = n.inputs as Value[];
+    if (a!.type.dtype !== b!.type.dtype) g.fail(n, 'Pow with exponent and base of different types');
+    const da = g.op('Mul', [dy!, g.op('Mul', [b!, g.op('Pow', [a!, g.op('Sub', [b!, g.scalar(1, b!.type.dtype)])])])]);
+    const db = g.op('Mul', [dy!, g.op('Mul', [n.outputs[0]!, g.op('Log', [a!])])]);
+    return [g.sumTo(da, a!.type.shape), g.sumTo(db, b!.type.shape)];
+  },
   Add: (g, n, [dy]) => [g.sumTo(dy!, n.inputs[0]!.type.shape), g.sumTo(dy!, n.inputs[1]!.type.shape)],
   Sub: (g, n, [dy]) => [g.sumTo(dy!, n.inputs[0]!.type.shape), g.sumTo(g.op('Neg', [dy!]), n.inputs[1]!.type.shape)],
   Mul: (g, n, [dy]) => {
@@ -251,6 +261,14 @@ registerOp({
   op: 'Clip',
   inplace: 0,
   infer: (n) => [inType(n, 0)],
+  // dy where lo <= x <= hi
+  grad: (g, n, [dy]) => {
+    const [x, lo, hi] = n.inputs as (Value | null)[];
+    let keep: Value | null = null;
+    if (lo) keep = g.op('GreaterOrEqual', [x!, lo]);
+    if (hi) { const h = g.op('LessOrEqual', [x!, hi]); keep = keep ? g.op('And', [keep, h]) : h; }
+    return [keep ? g.op('Where', [keep, dy!, g.scalar(0, dy!.type.dtype)]) : dy!, null, null];
+  },
   evaluate: (n, [x, lo, hi]) => {
     const l = lo ? lo.get(0) : -Infinity, h = hi ? hi.get(0) : Infinity;
     return [broadcastMap(n, [x!], x!.dtype, (v) => Math.min(Math.max(v, l), h))];

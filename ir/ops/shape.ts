@@ -145,6 +145,12 @@ export function castTarget(n: Node): DType {
 registerOp({
   op: 'Cast',
   infer: (n) => [{ dtype: castTarget(n), shape: inType(n, 0).shape }],
+  // between float types: the gradient cast back; from or to integers: none
+  grad: (g, n, [dy]) => {
+    const from = n.inputs[0]!.type.dtype;
+    if (from === dy!.type.dtype) return [dy!];
+    return [from.startsWith('float') && dy!.type.dtype.startsWith('float') ? g.op('Cast', [dy!], { to: from }) : null];
+  },
   evaluate: (n, [x]) => {
     const to = castTarget(n);
     if (x!.dtype === 'int64' && (to === 'int64' || to === 'uint64')) return [new Tensor(to, x!.shape, x!.dtype === to ? x!.data : BigUint64Array.from(x!.data as BigInt64Array, (v) => BigInt.asUintN(64, v)))];
@@ -226,6 +232,12 @@ registerOp({
 
 registerOp({
   op: 'Split',
+  // dx: the outputs' gradients side by side (zeros for outputs that do not reach the loss)
+  grad: (g, n, dys) => {
+    const axis = n.int('axis', 0);
+    const parts = n.outputs.map((o, i) => dys[i] ?? g.expandTo(g.scalar(0, o.type.dtype), o.type.shape));
+    return [parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis }), ...n.inputs.slice(1).map(() => null)];
+  },
   infer: (n) => {
     const x = inType(n, 0);
     const axis = normAxis(n, n.int('axis', 0), x.shape.length);

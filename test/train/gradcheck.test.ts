@@ -126,7 +126,7 @@ const CASES: Case[] = [
     },
   },
   { name: 'Sum and Mean', out: [2, 3], build: (b, p) => b.node('Mean', [b.node('Sum', [p('a', [2, 3]), p('b', [3])])[0]!, p('c', [2, 1])])[0]! },
-  un('Relu'), un('Tanh'), un('Sigmoid'), un('Gelu'), un('Gelu', { approximate: 'tanh' }), un('Exp'), un('Neg'), un('LeakyRelu', { alpha: 0.2 }), un('Abs'),
+  un('Relu'), un('Erf'), un('Softplus'), un('Tanh'), un('Sigmoid'), un('Gelu'), un('Gelu', { approximate: 'tanh' }), un('Exp'), un('Neg'), un('LeakyRelu', { alpha: 0.2 }), un('Abs'),
   {
     name: 'Log Sqrt Reciprocal', out: [3, 5],
     build: (b, p) => {
@@ -136,6 +136,31 @@ const CASES: Case[] = [
       const [s] = b.node('Sqrt', [pos!]);
       const [r] = b.node('Reciprocal', [pos!]);
       return b.node('Sum', [l!, s!, r!])[0]!;
+    },
+  },
+  {
+    name: 'Pow (base and exponent trained)', out: [2, 3],
+    build: (b, p) => {
+      const [base] = b.node('Add', [b.node('Mul', [p('a', [2, 3]), p('s', [2, 3])])[0]!, b.init('two', Tensor.scalar('float32', 2))]);
+      return b.node('Pow', [base!, p('e', [3], 0.5)])[0]!;
+    },
+  },
+  {
+    name: 'Clip and Cast', out: [3, 5],
+    build: (b, p) => {
+      const t = seededTensor([3, 5], 4243, 2);
+      for (let i = 0; i < t.size; i++) if (Math.abs(Math.abs(t.get(i)) - 0.5) < 0.05) t.set(i, t.get(i) + 0.2);
+      const [c] = b.node('Clip', [b.init('x', t), b.init('lo', Tensor.scalar('float32', -0.5)), b.init('hi', Tensor.scalar('float32', 0.5))]);
+      const [d] = b.node('Cast', [c!], { to: 11 });
+      const [e] = b.node('Mul', [d!, b.node('Cast', [p('w', [3, 5])], { to: 11 })[0]!]);
+      return b.node('Cast', [e!], { to: 1 })[0]!;
+    },
+  },
+  {
+    name: 'Split (one output unused)', out: [2, 2],
+    build: (b, p) => {
+      const [s0, , s2] = b.node('Split', [p('x', [2, 7]), b.init('sizes', Tensor.fromNumbers('int64', [3], [2, 3, 2]))], { axis: 1 }, 3);
+      return b.node('Mul', [s0!, s2!])[0]!;
     },
   },
   { name: 'Softmax', out: [3, 5], build: (b, p) => b.node('Softmax', [p('x', [3, 5], 2)], { axis: -1 })[0]! },
