@@ -148,6 +148,7 @@ function cfloat(x: number): string {
 
 /** Lower the model with its loss and backward pass and lay out the trainer project. */
 export async function compileTrain(file: string, opts: CompileOptions, req0: Partial<TrainRequest>): Promise<TrainCompiled> {
+  if (opts.quantize) throw new DnncError(`--train cannot be combined with --quantize: training runs in float32`);
   const req: TrainRequest = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(req0).filter(([, v]) => v !== undefined)) } as TrainRequest;
   let loss = req.loss;
   if (!loss) {

@@ -1,4 +1,4 @@
-// The training graph of a GptConfig without GPT-2 extras (microgpt): the
+// The training graph of a GptConfig (microgpt, or the GPT-2 layout): the
 // forward pass over a whole sequence of `context` tokens at once with a
 // causal mask, the same parameters (names, shapes, seeded values) as
 // buildGptStep in gpt.ts, so a model trained with this graph can be run
@@ -23,7 +23,6 @@ export function buildGptTrain(c: GptConfig, opts: GptTrainOptions = {}): OnnxBui
   const { vocab: V, embd: C, heads: H, context: T } = c;
   const D = C / H;
   if (!Number.isInteger(D)) throw new Error('embd must be divisible by heads');
-  if (c.gpt2) throw new Error('buildGptTrain: only the microgpt layout (no biases, no layer norms) is supported');
   const b = new OnnxBuilder(`${c.name}_train`, 17);
   let seed = c.seed * 1000;
   // same initializers, in the same seed order, as buildGptStep
@@ -47,11 +46,19 @@ export function buildGptTrain(c: GptConfig, opts: GptTrainOptions = {}): OnnxBui
   const merge = i64('merge_heads', [T, C]);
   const linear = (name: string, inp: string, k: number, n: number): string => {
     const W = w(`${name}.weight`, [k, n], 1 / Math.sqrt(k));
-    return b.node('MatMul', [inp, W], {}, undefined, name)[0]!;
+    let [y] = b.node('MatMul', [inp, W], {}, undefined, name);
+    if (c.gpt2) [y] = b.node('Add', [y!, w(`${name}.bias`, [n], 0.02)], {}, undefined, `${name}_bias`);
+    return y!;
+  };
+  // GPT-2 layout: layer norms (as buildGptStep), GELU, tied embeddings
+  const layerNorm = (name: string, inp: string): string => {
+    const g = b.init(`${name}.weight`, Tensor.fromNumbers('float32', [C], Array.from({ length: C }, (_, i) => 1 + 0.01 * (i % 7))));
+    const be = w(`${name}.bias`, [C], 0.02);
+    return b.node('LayerNormalization', [inp, g, be], { axis: -1, epsilon: 1e-5 }, undefined, name)[0]!;
   };
 
   for (let l = 0; l < c.layers; l++) {
-    const h = x!;
+    const h = c.gpt2 ? layerNorm(`l${l}.ln1`, x!) : x!;
     const heads = (name: string, perm: number[]) => {
       const [r] = b.node('Reshape', [linear(`l${l}.${name}`, h, C, C), split], {}, undefined, `l${l}.${name}_split`);
       return b.node('Transpose', [r!], { perm }, undefined, `l${l}.${name}_heads`)[0]!;
@@ -67,11 +74,17 @@ export function buildGptTrain(c: GptConfig, opts: GptTrainOptions = {}): OnnxBui
     const [yt] = b.node('Transpose', [y!], { perm: [1, 0, 2] }, undefined, `l${l}.heads_back`);
     const [yr] = b.node('Reshape', [yt!, merge], {}, undefined, `l${l}.merge_heads`);
     [x] = b.node('Add', [x!, linear(`l${l}.o`, yr!, C, C)], {}, undefined, `l${l}.residual1`);
-    const up = linear(`l${l}.fc1`, x!, C, c.ffn);
-    const [act] = b.node('Relu', [up], {}, undefined, `l${l}.relu`);
+    const up = linear(`l${l}.fc1`, c.gpt2 ? layerNorm(`l${l}.ln2`, x!) : x!, C, c.ffn);
+    const [act] = c.gpt2 ? b.node('Gelu', [up], {}, undefined, `l${l}.gelu`) : b.node('Relu', [up], {}, undefined, `l${l}.relu`);
     [x] = b.node('Add', [x!, linear(`l${l}.fc2`, act!, c.ffn, C)], {}, undefined, `l${l}.residual2`);
   }
-  b.node('MatMul', [x!, w('lm_head', [C, V], 1 / Math.sqrt(C))], {}, ['logits'], 'lm_head');
+  if (c.gpt2) {
+    x = layerNorm('ln_f', x!);
+    const [wt] = b.node('Transpose', [wte], { perm: [1, 0] }, undefined, 'tied_lm_head');
+    b.node('MatMul', [x!, wt!], {}, ['logits'], 'lm_head');
+  } else {
+    b.node('MatMul', [x!, w('lm_head', [C, V], 1 / Math.sqrt(C))], {}, ['logits'], 'lm_head');
+  }
   b.output('logits', 'float32', [T, V]);
   return b;
 }

@@ -7,7 +7,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildGptTrain } from '../../compiler/onnx/gpt-train.js';
-import { MICROGPT } from '../../compiler/onnx/gpt.js';
+import { MICROGPT, gpt2Config } from '../../compiler/onnx/gpt.js';
 import { compileTrain, buildAndRunTrainer, parseTrainOutput, type TrainRun } from '../../compiler/train.js';
 import { referenceTrain } from '../../compiler/train-reference.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
@@ -112,6 +112,20 @@ describe('dnnc compile --train', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--loss 'hinge:y': expected cross_entropy/);
   });
+});
+
+describe('GPT-2 layout (layer norms, GELU, biases, tied embeddings)', () => {
+  it('a 1-layer model trains on the host', async () => {
+    const c = gpt2Config(1, 16, 4, 27, 16);
+    const file = writeModel(buildGptTrain(c), tmpDir('gpt2'), 'gpt2_train.onnx');
+    const tc = await compileTrain(file, { target: 'host' }, { steps: 150 });
+    expect(tc.meta.params.map((p) => p.name)).toContain('l0.ln2.weight');
+    expect(tc.meta.params.map((p) => p.name)).not.toContain('lm_head');
+    const r = await buildAndRunTrainer(tc, path.join(path.dirname(file), 'run'), { steps: 150, printEvery: 1, samples: 0 });
+    const mean = (a: number, b: number) => r.losses.slice(a, b).reduce((s, l) => s + l.loss, 0) / (b - a);
+    expect(mean(120, 150)).toBeLessThan(r.losses[0]!.loss - 0.6);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }, 120_000);
 });
 
 describe('--train on other models: one embedded sample', () => {
