@@ -222,8 +222,21 @@ export function differentiate(g: Graph, opts: TrainOptions): TrainMeta {
     const ms: Value[] = [], vs: Value[] = [], news: Value[] = [], mOut: Value[] = [], vOut: Value[] = [];
     kept.forEach((p, i) => {
       const d = gradOuts[i]!;
-      // every other reader of p runs before p is overwritten
-      const deps = [...new Set((readers.get(p) ?? []).map((n) => n.outputs[0]!).filter((o) => o !== d))];
+      // every other reader of p runs before p is overwritten; views of p (Reshape, Slice...)
+      // share its bytes, so their readers count too
+      const depSet = new Set<Value>();
+      const visit = (v: Value) => {
+        for (const r of readers.get(v) ?? []) {
+          if (r.op === 'OptimizerStep') continue;
+          for (const o of r.outputs) if (o !== d && !depSet.has(o)) {
+            depSet.add(o);
+            const def = getOp(r.op);
+            if (def?.view || def?.sliceViews) visit(o);
+          }
+        }
+      };
+      visit(p);
+      const deps = [...depSet];
       const state: Value[] = [];
       if (opt.kind === 'adam') {
         const m = new IrValue(g.uniqueName(`adam.m.${p.name}`), { dtype: 'float32', shape: [...p.type.shape] });

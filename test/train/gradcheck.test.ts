@@ -258,3 +258,77 @@ describe('gradient rules: analytic gradients of the generated C match central di
     }, 60_000);
   }
 });
+
+describe('optimizer step inside the graph', () => {
+  // y = MatMul(x, Reshape(W)) + b: W is read through a view, so its update must wait for that read
+  function model(): string {
+    const b = new OnnxBuilder('opt', 17);
+    const W = b.init('W', seededTensor([6], 5, 1));
+    const [wr] = b.node('Reshape', [W, b.init('sh', Tensor.fromNumbers('int64', [2], [2, 3]))]);
+    const [m] = b.node('MatMul', [b.init('x', seededTensor([4, 2], 6, 1)), wr!]);
+    const [y] = b.node('Add', [m!, b.init('bias', seededTensor([3], 8, 1))]);
+    b.output(y!, 'float32', [4, 3]);
+    return writeModel(b, tmpDir('opt'));
+  }
+
+  /** Build `main` against the training graph and run it; returns stdout numbers. */
+  function runWith(file: string, optimizer: TrainMeta['optimizer'], body: (code: ReturnType<typeof generateForTarget>['code'], meta: TrainMeta) => string[]): number[] {
+    const { graph, target } = lower(file, { target: 'host', train: { loss: 'mse:add2,target', optimizer } });
+    const meta = graph.meta.train as TrainMeta;
+    const code = generateForTarget(file, graph, target, { target: 'host', weights: 'embed' }).code;
+    const dir = tmpDir('optrun');
+    const files = modelSourceFiles(code);
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    fs.writeFileSync(path.join(dir, 'main.c'), ['#include <stdio.h>', '#include "model.h"', ...body(code, meta)].join('\n') + '\n');
+    const exe = path.join(dir, 'main');
+    const srcs = ['main.c', ...Object.keys(files).filter((f) => f.endsWith('.c'))].map((f) => path.join(dir, f));
+    const cc = run('cc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-I', dir, '-I', path.join(dir, 'runtime'), ...srcs, '-o', exe, '-lm']);
+    if (cc.status !== 0) throw new Error(cc.stderr);
+    const r = run(exe, []);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return r.stdout.trim().split(/\s+/).map(Number);
+  }
+
+  const decl = (code: ReturnType<typeof generateForTarget>['code'], meta: TrainMeta, init: (i: number) => string) =>
+    code.inputs.map((io, i) => `static ${io.ctype} ${io.cname}[${io.count}] = { ${i < meta.params.length ? [...meta.params[i]!.init.data].join(', ') : init(i)} };`);
+
+  it('SGD and Adam updates equal the gradients applied by hand, parameters updated in place', () => {
+    const file = model();
+    const target = Array.from({ length: 12 }, (_, i) => ((i * 5) % 7) / 7 - 0.5).join(', ');
+    // the gradients
+    const grads = runWith(file, undefined, (code, meta) => [
+      ...decl(code, meta, () => target),
+      ...code.outputs.map((io) => `static float ${io.cname}[${io.count}];`),
+      'int main(void) {', '  int i;',
+      `  model_run(${[...code.inputs, ...code.outputs].map((io) => io.cname).join(', ')});`,
+      ...code.outputs.slice(2).map((io) => `  for (i = 0; i < ${io.count}; i++) printf("%.9g ", (double)${io.cname}[i]);`),
+      '  return 0;', '}',
+    ]);
+    const init = [...Array.from({ length: 6 }, (_, i) => seededTensor([6], 5, 1).get(i)), ...Array.from({ length: 8 }, (_, i) => seededTensor([4, 2], 6, 1).get(i)), ...Array.from({ length: 3 }, (_, i) => seededTensor([3], 8, 1).get(i))];
+    for (const [kind, expectFn] of [
+      ['sgd', (p: number, g: number) => p - 0.1 * g],
+      ['adam', (p: number, g: number) => p - (0.1 * ((1 - 0.9) * g) / (1 - 0.9)) / (Math.sqrt(((1 - 0.999) * g * g) / (1 - 0.999)) + 1e-8)],
+    ] as const) {
+      const got = runWith(file, { kind, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, (code, meta) => {
+        const P = meta.params.length;
+        const names = code.inputs.slice(0, P).map((io) => io.cname);
+        const state = kind === 'adam' ? code.inputs.slice(P + 2) : [];
+        // outputs: loss, y, then the new parameters (and moments) written over the inputs
+        return [
+          ...decl(code, meta, (i) => (code.inputs[i]!.count === 3 && i === P + 1 ? '0.1f, 10.0f, 1000.0f' : i === P ? target : '0')),
+          ...code.outputs.slice(0, 2).map((io) => `static float ${io.cname}[${io.count}];`),
+          'int main(void) {', '  int i;',
+          `  model_run(${[...code.inputs.map((io) => io.cname), ...code.outputs.slice(0, 2).map((io) => io.cname), ...names, ...state.map((io) => io.cname)].join(', ')});`,
+          ...names.map((n, i) => `  for (i = 0; i < ${code.inputs[i]!.count}; i++) printf("%.9g ", (double)${n}[i]);`),
+          '  return 0;', '}',
+        ];
+      });
+      // graph order of the parameters: W, x, bias (first use)
+      expect(got.length).toBe(17);
+      got.forEach((v, i) => expect(v, `${kind} parameter ${i}`).toBeCloseTo(expectFn(init[i]!, grads[i]!), 5));
+    }
+  });
+});
