@@ -16,6 +16,7 @@ import { inspectMemory, inspectQuant, quantParams } from './inspect.js';
 import { progressBar, type QuantizeRequest, type CalibrationMethod } from './quantize.js';
 import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './generate-cli.js';
 import { benchGenerate } from './generate-run.js';
+import { addTrainOptions, compileTrainCommand, inspectTrainCommand, type TrainCliOpts } from './train-cli.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -159,7 +160,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  addCommon(addQuantize(
+  addCommon(addQuantize(addTrainOptions(
     program
       .command('compile')
       .description('compile a model into a Makefile-ready project for a target')
@@ -168,9 +169,10 @@ export function buildProgram(): Command {
       .option('--force', 'write into a non-empty folder that dnnc did not create')
       .option('--input <file>', 'sample input for the golden test (.pb TensorProto or raw .bin), one per graph input (repeatable)', collectOne)
       .option('--seed <n>', 'seed of the random sample input', (v) => Number(v), 1)
-      .option('--tolerance <x>', 'relative tolerance of the golden test', (v) => Number(v), 1e-4)),
+      .option('--tolerance <x>', 'relative tolerance of the golden test', (v) => Number(v), 1e-4))),
   );
-  addGenerateOptions(program.commands.find((c) => c.name() === 'compile')!).action(async (model: string, o: CommonOpts & GenerateCli & { out: string; force?: boolean }) => {
+  addGenerateOptions(program.commands.find((c) => c.name() === 'compile')!).action(async (model: string, o: CommonOpts & GenerateCli & TrainCliOpts & { out: string; force?: boolean }) => {
+    if (o.train) return compileTrainCommand(model, o.out, !!o.force, compileOptions(o), o);
     const t0 = Date.now();
     const c = await compile(model, { ...compileOptions(o), ...generateCompileOptions(o) });
     writeProject(o.out, c.files, !!o.force);
@@ -184,7 +186,7 @@ export function buildProgram(): Command {
     if (!c.golden.expected) process.stderr.write('dnnc: note: onnxruntime-node is not installed, so main.c has no expected output to compare with\n');
   });
 
-  addCommon(addQuantize(
+  addCommon(addQuantize(addTrainOptions(
     program
       .command('inspect')
       .description('show the IR after passes, the memory plan, and what is unsupported')
@@ -192,9 +194,10 @@ export function buildProgram(): Command {
       .option('--print-ir', 'print the IR after the full pipeline')
       .option('--memory', 'print the memory plan (tensors, offsets, lifetimes)')
       .option('--json', 'machine-readable output (with --memory)')
-      .option('--quant-params', 'print every quantization number: scales, zero points, biases, decoded multipliers')),
-  ).action(async (model: string, o: CommonOpts & { memory?: boolean; json?: boolean; quantParams?: boolean }) => {
+      .option('--quant-params', 'print every quantization number: scales, zero points, biases, decoded multipliers'))),
+  ).action(async (model: string, o: CommonOpts & TrainCliOpts & { memory?: boolean; json?: boolean; quantParams?: boolean }) => {
     const opts = compileOptions(o);
+    if (o.train) return void process.stdout.write(await inspectTrainCommand(model, opts, o));
     const { graph, target } = lower(model, opts);
     if (o.printIr || (!o.printAfter && !o.memory)) process.stdout.write(printGraph(graph, { storage: true }));
     if (graph.meta.quantized || graph.nodes.some((n) => n.op.startsWith('Q') || n.op.endsWith('QuantizeLinear'))) process.stdout.write(inspectQuant(graph));

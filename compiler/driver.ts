@@ -23,6 +23,8 @@ import { calibrate, calibrationSamples, loadCalibrationInputs, runOnHost, accura
 import { QUANT_PIPELINE } from '../passes/index.js';
 import type { QuantizeOptions } from '../passes/quantize.js';
 import { withStatePass, zeroStateInputs, stateGolden, generateProjectData, withSampleKernel, type GenerateOptions } from './generate.js';
+import { TRAIN_PIPELINE } from '../passes/index.js';
+import type { TrainOptions } from '../passes/autodiff.js';
 
 export interface FrontOptions {
   /** --shape name=1x3x32x32 */
@@ -69,6 +71,8 @@ export interface CompileOptions extends FrontOptions {
   state?: string[];
   /** --generate: main template running a token loop (see compiler/generate.ts) */
   generate?: GenerateOptions;
+  /** training graph (--train): the loss, backward pass and parameters as inputs (passes/autodiff.ts) */
+  train?: TrainOptions;
 }
 
 export interface QuantState {
@@ -118,12 +122,12 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   const g0 = importWithOptions(file, opts);
   const ctx: PassContext = {
     target,
-    options: { kernels: opts.kernels ?? 'optimized' },
+    options: { kernels: opts.kernels ?? 'optimized', ...(opts.train ? { train: opts.train } : {}) },
     log: (m) => opts.log?.(m),
     warn: (m) => warnings.push(m),
   };
   let quant: QuantState | undefined;
-  let pipeline = opts.passes ?? DEFAULT_PIPELINE;
+  let pipeline = opts.passes ?? (opts.train ? TRAIN_PIPELINE : DEFAULT_PIPELINE);
   if (opts.state?.length) ctx.options.state = opts.state;
   if (opts.quantize) {
     // calibration: the float graph after the passes that precede `quantize`, run on the host

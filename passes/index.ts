@@ -14,6 +14,7 @@ import './state.js';
 import './quantize.js';
 import './quantize-qdq.js';
 import './quantize-cleanup.js';
+import './autodiff.js';
 export { getPass, allPasses, type Pass, type PassContext } from './pass.js';
 
 export const DEFAULT_PIPELINE = [
@@ -37,6 +38,17 @@ export const DEFAULT_PIPELINE = [
 export const QUANT_PIPELINE = [
   ...DEFAULT_PIPELINE.slice(0, -2),
   'quantize',
+  'dce',
+  'schedule',
+  'plan-memory',
+];
+
+/** The pipeline of a training compile (--train): the loss and backward pass, then the usual clean-up and planning. */
+export const TRAIN_PIPELINE = [
+  'shape-infer',
+  'autodiff',
+  'shape-infer',
+  'const-fold',
   'dce',
   'schedule',
   'plan-memory',

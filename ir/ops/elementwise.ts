@@ -1,11 +1,12 @@
 // Elementwise operators: unary, binary with broadcasting, variadic, comparisons.
-import type { Node } from '../graph.js';
+import type { Node, Value } from '../graph.js';
 import { Tensor } from '../tensor.js';
 import type { DType } from '../types.js';
 import { isFloatType } from '../types.js';
 import { registerOp, inType, broadcastShapes } from './registry.js';
 import { broadcastMap } from './util.js';
 import { nodeError } from '../errors.js';
+import type { GradFn } from '../grad.js';
 
 const f32 = Math.fround;
 
@@ -75,6 +76,40 @@ export const UNARY: Record<string, (x: number, n: Node) => number> = {
 
 const BOOL_OUT = new Set(['Not', 'IsNaN', 'IsInf']);
 
+/** Gradient rules of unary ops: dx from x, y = f(x) and dy. */
+const UNARY_GRAD: Record<string, GradFn> = {
+  Relu: (g, n, [dy]) => [g.op('Where', [g.op('Greater', [n.outputs[0]!, g.scalar(0)]), dy!, g.scalar(0)])], // y > 0 iff x > 0
+  Neg: (g, _n, [dy]) => [g.op('Neg', [dy!])],
+  Exp: (g, n, [dy]) => [g.op('Mul', [dy!, n.outputs[0]!])],
+  Log: (g, n, [dy]) => [g.op('Div', [dy!, n.inputs[0]!])],
+  Sqrt: (g, n, [dy]) => [g.op('Div', [g.op('Mul', [dy!, g.scalar(0.5)]), n.outputs[0]!])],
+  Reciprocal: (g, n, [dy]) => { const y = n.outputs[0]!; return [g.op('Neg', [g.op('Mul', [dy!, g.op('Mul', [y, y])])])]; },
+  Tanh: (g, n, [dy]) => { const y = n.outputs[0]!; return [g.op('Mul', [dy!, g.op('Sub', [g.scalar(1), g.op('Mul', [y, y])])])]; },
+  Sigmoid: (g, n, [dy]) => { const y = n.outputs[0]!; return [g.op('Mul', [dy!, g.op('Mul', [y, g.op('Sub', [g.scalar(1), y])])])]; },
+  Abs: (g, n, [dy]) => [g.op('Mul', [dy!, g.op('Sign', [n.inputs[0]!])])],
+  Identity: (_g, _n, [dy]) => [dy!],
+  Erf: (g, n, [dy]) => { const x = n.inputs[0]!; return [g.op('Mul', [dy!, g.op('Mul', [g.op('Exp', [g.op('Neg', [g.op('Mul', [x, x])])]), g.scalar(2 / Math.sqrt(Math.PI))])])]; },
+  Softplus: (g, n, [dy]) => [g.op('Mul', [dy!, g.op('Sigmoid', [n.inputs[0]!])])],
+  LeakyRelu: (g, n, [dy]) => [g.op('Where', [g.op('GreaterOrEqual', [n.inputs[0]!, g.scalar(0)]), dy!, g.op('Mul', [dy!, g.scalar(n.float('alpha', 0.01))])])],
+  Gelu: (g, n, [dy]) => {
+    const x = n.inputs[0]!;
+    if (n.str('approximate', 'none') === 'tanh') {
+      // y = 0.5 x (1 + t), t = tanh(k (x + c x^3)); dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2)
+      const k = Math.sqrt(2 / Math.PI), c = 0.044715;
+      const x2 = g.op('Mul', [x, x]);
+      const t = g.op('Tanh', [g.op('Mul', [g.op('Mul', [x, g.op('Add', [g.scalar(1), g.op('Mul', [x2, g.scalar(c)])])]), g.scalar(k)])]);
+      const a = g.op('Mul', [g.op('Add', [g.scalar(1), t]), g.scalar(0.5)]);
+      const sech2 = g.op('Sub', [g.scalar(1), g.op('Mul', [t, t])]);
+      const b = g.op('Mul', [g.op('Mul', [x, sech2]), g.op('Add', [g.scalar(0.5 * k), g.op('Mul', [x2, g.scalar(1.5 * k * c)])])]);
+      return [g.op('Mul', [dy!, g.op('Add', [a, b])])];
+    }
+    // d/dx x Phi(x) = Phi(x) + x phi(x)
+    const cdf = g.op('Mul', [g.op('Add', [g.scalar(1), g.op('Erf', [g.op('Mul', [x, g.scalar(Math.SQRT1_2)])])]), g.scalar(0.5)]);
+    const pdf = g.op('Mul', [g.op('Exp', [g.op('Mul', [g.op('Mul', [x, x]), g.scalar(-0.5)])]), g.scalar(1 / Math.sqrt(2 * Math.PI))]);
+    return [g.op('Mul', [dy!, g.op('Add', [cdf, g.op('Mul', [x, pdf])])])];
+  },
+};
+
 /** Unary ops ONNX defines on floating-point tensors only. */
 const FLOAT_ONLY = new Set(['Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Sigmoid', 'Tanh', 'Erf', 'Sin', 'Cos', 'Tan',
   'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Softplus', 'Softsign', 'LeakyRelu', 'Elu', 'Selu', 'Celu',
@@ -85,6 +120,7 @@ for (const [op, fn] of Object.entries(UNARY)) {
   registerOp({
     op,
     inplace: 0,
+    ...(UNARY_GRAD[op] ? { grad: UNARY_GRAD[op] } : {}),
     infer: (n) => {
       const x = inType(n, 0);
       if (FLOAT_ONLY.has(op) && !isFloatType(x.dtype)) throw nodeError(n, `${op} needs a floating-point input, got ${x.dtype}`);
@@ -125,6 +161,30 @@ export const BINARY: Record<string, (a: number, b: number, n: Node, dt: DType) =
   PRelu: (x, s) => (x < 0 ? x * s : x),
 };
 
+/** Gradient rules of the binary arithmetic ops (broadcast gradients summed back to each input's shape). */
+const BINARY_GRAD: Record<string, GradFn> = {
+  // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b ln a (a > 0)
+  Pow: (g, n, [dy]) => {
+    const [a, b] = n.inputs as Value[];
+    if (a!.type.dtype !== b!.type.dtype) g.fail(n, 'Pow with exponent and base of different types');
+    const da = g.op('Mul', [dy!, g.op('Mul', [b!, g.op('Pow', [a!, g.op('Sub', [b!, g.scalar(1, b!.type.dtype)])])])]);
+    const db = g.op('Mul', [dy!, g.op('Mul', [n.outputs[0]!, g.op('Log', [a!])])]);
+    return [g.sumTo(da, a!.type.shape), g.sumTo(db, b!.type.shape)];
+  },
+  Add: (g, n, [dy]) => [g.sumTo(dy!, n.inputs[0]!.type.shape), g.sumTo(dy!, n.inputs[1]!.type.shape)],
+  Sub: (g, n, [dy]) => [g.sumTo(dy!, n.inputs[0]!.type.shape), g.sumTo(g.op('Neg', [dy!]), n.inputs[1]!.type.shape)],
+  Mul: (g, n, [dy]) => {
+    const [a, b] = n.inputs as Value[];
+    return [g.sumTo(g.op('Mul', [dy!, b!]), a!.type.shape), g.sumTo(g.op('Mul', [dy!, a!]), b!.type.shape)];
+  },
+  Div: (g, n, [dy]) => {
+    const [a, b] = n.inputs as Value[];
+    const da = g.op('Div', [dy!, b!]);
+    // d(a/b)/db = -(a/b)/b
+    return [g.sumTo(da, a!.type.shape), g.sumTo(g.op('Neg', [g.op('Mul', [da, n.outputs[0]!])]), b!.type.shape)];
+  },
+};
+
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   Equal: (a, b) => a === b,
   Less: (a, b) => a < b,
@@ -153,6 +213,7 @@ for (const [op, fn] of Object.entries(BINARY)) {
   registerOp({
     op,
     inplace: [0, 1],
+    ...(BINARY_GRAD[op] ? { grad: BINARY_GRAD[op] } : {}),
     infer: binaryInfer(false),
     evaluate: (n, [a, b]) => {
       const dt = a!.dtype;
@@ -187,6 +248,12 @@ for (const [op, fn] of Object.entries(VARIADIC)) {
       return [{ dtype: ts[0]!.dtype, shape: broadcastShapes(n, ts.map((t) => t.shape)) }];
     },
     evaluate: (n, xs) => [broadcastMap(n, xs as Tensor[], xs[0]!.dtype, (...v) => fn(v))],
+    ...(op === 'Sum' || op === 'Mean' ? {
+      grad: ((g, n, [dy]) => {
+        const d = op === 'Mean' ? g.op('Mul', [dy!, g.scalar(1 / n.inputs.length)]) : dy!;
+        return n.inputs.map((x) => g.sumTo(d, x!.type.shape));
+      }) as GradFn,
+    } : {}),
   });
 }
 
@@ -194,6 +261,14 @@ registerOp({
   op: 'Clip',
   inplace: 0,
   infer: (n) => [inType(n, 0)],
+  // dy where lo <= x <= hi
+  grad: (g, n, [dy]) => {
+    const [x, lo, hi] = n.inputs as (Value | null)[];
+    let keep: Value | null = null;
+    if (lo) keep = g.op('GreaterOrEqual', [x!, lo]);
+    if (hi) { const h = g.op('LessOrEqual', [x!, hi]); keep = keep ? g.op('And', [keep, h]) : h; }
+    return [keep ? g.op('Where', [keep, dy!, g.scalar(0, dy!.type.dtype)]) : dy!, null, null];
+  },
   evaluate: (n, [x, lo, hi]) => {
     const l = lo ? lo.get(0) : -Infinity, h = hi ? hi.get(0) : Infinity;
     return [broadcastMap(n, [x!], x!.dtype, (v) => Math.min(Math.max(v, l), h))];
@@ -208,4 +283,9 @@ registerOp({
     return [{ dtype: a.dtype, shape: broadcastShapes(n, [c.shape, a.shape, b.shape]) }];
   },
   evaluate: (n, [c, a, b]) => [broadcastMap(n, [c!, a!, b!], a!.dtype, (x, y, z) => (x ? y : z))],
+  grad: (g, n, [dy]) => {
+    const [c, a, b] = n.inputs as Value[];
+    const zero = g.scalar(0, dy!.type.dtype);
+    return [null, g.sumTo(g.op('Where', [c!, dy!, zero]), a!.type.shape), g.sumTo(g.op('Where', [c!, zero, dy!]), b!.type.shape)];
+  },
 });

@@ -10,4 +10,5 @@ import './rnn.js';
 import './signal.js';
 import './state.js';
 import './attention.js';
+import './train.js';
 export { getOp, allOps, registerOp } from './registry.js';

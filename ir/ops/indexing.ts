@@ -273,6 +273,12 @@ registerOp({
     if (!['none', 'sum', 'mean'].includes(red)) throw nodeError(n, `reduction '${red}' is not supported`);
     return [{ dtype: x.dtype, shape: red === 'none' ? t.shape : [] }];
   },
+  grad: (g, n, [dy]) => {
+    const attrs: Record<string, number | string | number[]> = { reduction: n.str('reduction', 'mean'), shape: [...n.inputs[0]!.type.shape] };
+    const ii = n.int('ignore_index');
+    if (ii !== undefined) attrs.ignore_index = ii;
+    return [g.op('NegativeLogLikelihoodLossGrad', [dy!, n.inputs[1]!, n.input(2)], attrs), null, null];
+  },
 });
 
 // MelWeightMatrix: every input is a compile-time constant; the matrix is folded.

@@ -1,7 +1,9 @@
 // Neural-network operators: convolution, dense, pooling, normalization, softmax.
 // Shape rules resolve auto_pad and defaults into explicit attributes so that
 // kernels read one canonical form.
-import type { Node } from '../graph.js';
+import type { Node, Value } from '../graph.js';
+import type { GradFn } from '../grad.js';
+import { numel } from '../types.js';
 import type { TensorType } from '../types.js';
 import { registerOp, inType, normAxis, broadcastShapes } from './registry.js';
 import { nodeError } from '../errors.js';
@@ -91,6 +93,37 @@ registerOp({
     const sp = resolveWindow(n, x.shape.slice(2) as number[], kernel);
     return [{ dtype: x.dtype, shape: [x.shape[0]!, cout, ...sp] }];
   },
+  grad: (g, n, [dy]) => {
+    const [x, w, b] = n.inputs as (Value | null)[];
+    const xs = x!.type.shape, ws = w!.type.shape, ys = dy!.type.shape;
+    const r = xs.length - 2;
+    const strides = n.ints('strides')!, dil = n.ints('dilations')!, pads = n.ints('pads')!, group = n.int('group', 1);
+    const kernel = ws.slice(2);
+    // dx: the transposed convolution of dy with the same weights, padded out to x's size
+    const outPad = xs.slice(2).map((d, i) => d - (strides[i]! * (ys[i + 2]! - 1) + (kernel[i]! - 1) * dil[i]! + 1 - pads[i]! - pads[i + r]!));
+    if (outPad.some((p, i) => p < 0 || p >= Math.max(strides[i]!, dil[i]!))) g.fail(n, 'Conv input size not reachable by ConvTranspose');
+    const dx = g.op('ConvTranspose', [dy!, w!], { strides, dilations: dil, pads, group, output_padding: outPad, kernel_shape: kernel });
+    // dw: correlate x (channels as batch) with dy (channels as filters), strides and dilations swapped; per group
+    const perm = [1, 0, ...Array.from({ length: r }, (_, i) => i + 2)];
+    const xt = g.op('Transpose', [x!], { perm });
+    const dyt = g.op('Transpose', [dy!], { perm });
+    const cin = ws[1]!, cout = ws[0]! / group;
+    const parts: Value[] = [];
+    for (let gi = 0; gi < group; gi++) {
+      const xg = group === 1 ? xt : g.op('Slice', [xt, g.ints([gi * cin]), g.ints([(gi + 1) * cin]), g.ints([0])]);
+      const dg = group === 1 ? dyt : g.op('Slice', [dyt, g.ints([gi * cout]), g.ints([(gi + 1) * cout]), g.ints([0])]);
+      let dwg = g.op('Conv', [xg, dg], { strides: dil, dilations: strides, pads, group: 1, kernel_shape: ys.slice(2) });
+      const got = dwg.type.shape.slice(2);
+      if (got.some((d, i) => d !== kernel[i])) {
+        dwg = g.op('Slice', [dwg, g.ints(kernel.map(() => 0)), g.ints(kernel), g.ints(kernel.map((_, i) => i + 2))]);
+      }
+      parts.push(dwg);
+    }
+    let dw = parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: 1 });
+    dw = g.op('Transpose', [dw], { perm });
+    const db = b ? g.op('ReduceSum', [dy!], { axes: [0, ...Array.from({ length: r }, (_, i) => i + 2)], keepdims: 0 }) : null;
+    return [dx, dw, db];
+  },
 });
 
 registerOp({
@@ -156,6 +189,16 @@ registerOp({
     if (c) broadcastShapes(n, [c.type.shape, [M, N]]);
     return [{ dtype: a.dtype, shape: [M, N] }];
   },
+  grad: (g, n, [dy]) => {
+    const [a, b, c] = n.inputs as (Value | null)[];
+    const ta = n.int('transA', 0), tb = n.int('transB', 0);
+    const alpha = { float: n.float('alpha', 1) }, beta = n.float('beta', 1);
+    // Y = alpha op(A) op(B) + beta C
+    const da = ta ? g.op('Gemm', [b!, dy!], { transA: tb, transB: 1, alpha }) : g.op('Gemm', [dy!, b!], { transA: 0, transB: tb ? 0 : 1, alpha });
+    const db = tb ? g.op('Gemm', [dy!, a!], { transA: 1, transB: ta, alpha }) : g.op('Gemm', [a!, dy!], { transA: ta ? 0 : 1, transB: 0, alpha });
+    const dc = c ? g.sumTo(beta === 1 ? dy! : g.op('Mul', [dy!, g.scalar(beta)]), c.type.shape) : null;
+    return [da, db, dc];
+  },
 });
 
 /** numpy.matmul shape rule. */
@@ -178,6 +221,20 @@ registerOp({
     const a = inType(n, 0), b = inType(n, 1);
     return [{ dtype: a.dtype, shape: matmulShape(n, a.shape, b.shape) }];
   },
+  grad: (g, n, [dy]) => {
+    const [a, b] = n.inputs as Value[];
+    const as = a!.type.shape, bs = b!.type.shape;
+    // 1-D operands: as matrices [1,K] / [K,1], and dy with the dropped dim restored
+    const A = as.length === 1 ? g.reshape(a!, [1, as[0]!]) : a!;
+    const B = bs.length === 1 ? g.reshape(b!, [bs[0]!, 1]) : b!;
+    const ys = [...dy!.type.shape];
+    if (as.length === 1) ys.splice(bs.length === 1 ? ys.length : ys.length - 1, 0, 1);
+    if (bs.length === 1) ys.push(1);
+    const D = g.reshape(dy!, ys);
+    const da = g.sumTo(g.op('MatMul', [D, g.swapLast(B)]), A.type.shape);
+    const db = g.sumTo(g.op('MatMul', [g.swapLast(A), D]), B.type.shape);
+    return [g.reshape(da, as), g.reshape(db, bs)];
+  },
 });
 
 function poolInfer(n: Node): TensorType[] {
@@ -190,13 +247,26 @@ function poolInfer(n: Node): TensorType[] {
   const out: TensorType = { dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...sp] };
   return n.op === 'MaxPool' && n.outputs.length > 1 ? [out, { dtype: 'int64', shape: out.shape }] : [out];
 }
-registerOp({ op: 'MaxPool', infer: poolInfer });
-registerOp({ op: 'AveragePool', infer: poolInfer });
+/** MaxPool / AveragePool: dx from PoolGrad (the window's largest input, or shared by the window). */
+const poolGrad = (mode: 'max' | 'avg'): GradFn => (g, n, dys) => {
+  if (dys[1]) g.fail(n, 'gradient through the MaxPool indices output');
+  if (n.int('ceil_mode', 0)) g.fail(n, 'ceil_mode pooling');
+  const attrs = { mode, kernel_shape: n.ints('kernel_shape')!, strides: n.ints('strides')!, dilations: n.ints('dilations')!, pads: n.ints('pads')!, count_include_pad: n.int('count_include_pad', 0) };
+  return [g.op('PoolGrad', [dys[0]!, n.inputs[0]!], attrs)];
+};
+registerOp({ op: 'MaxPool', infer: poolInfer, grad: poolGrad('max') });
+registerOp({ op: 'AveragePool', infer: poolInfer, grad: poolGrad('avg') });
 registerOp({ op: 'LpPool', infer: poolInfer });
 
 for (const op of ['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']) {
   registerOp({
     op,
+    ...(op === 'GlobalAveragePool' ? {
+      grad: ((g, n, [dy]) => {
+        const xs = n.inputs[0]!.type.shape;
+        return [g.expandTo(g.op('Mul', [dy!, g.scalar(1 / numel(xs.slice(2)))]), xs)];
+      }) as GradFn,
+    } : {}),
     infer: (n) => {
       const x = inType(n, 0);
       if (x.shape.length < 3) throw nodeError(n, `input must have rank >= 3`);
@@ -218,6 +288,17 @@ registerOp({
     if (n.int('training_mode', 0)) throw nodeError(n, `training_mode=1 is not supported`);
     return [x];
   },
+  // inference-mode normalization is a per-channel affine map: the running statistics stay fixed
+  grad: (g, n, [dy]) => {
+    const [x, scale, bias, mean, vr] = n.inputs as Value[];
+    const xs = x!.type.shape, C = xs[1] ?? 1;
+    const chan = [C, ...xs.slice(2).map(() => 1)];
+    const inv = g.reshape(g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [vr!, g.scalar(n.float('epsilon', 1e-5))])])]), chan);
+    const dx = g.op('Mul', [dy!, g.op('Mul', [g.reshape(scale!, chan), inv])]);
+    const xhat = g.op('Mul', [g.op('Sub', [x!, g.reshape(mean!, chan)]), inv]);
+    const perChannel = (v: Value) => g.reshape(g.sumTo(v, chan), [C]);
+    return [dx, perChannel(g.op('Mul', [dy!, xhat])), perChannel(dy!), null, null];
+  },
 });
 
 registerOp({
@@ -232,6 +313,29 @@ registerOp({
 
 registerOp({
   op: 'LayerNormalization',
+  grad: (g, n, dys) => {
+    const [x, gamma, beta] = n.inputs as (Value | null)[];
+    const dy = dys[0];
+    if (!dy) return [null, null, null];
+    if (dys[1] || dys[2]) g.fail(n, 'gradients through the mean/inv_std_dev outputs');
+    const xs = x!.type.shape, axis = n.int('axis', -1);
+    const axes = Array.from({ length: xs.length - axis }, (_, i) => axis + i);
+    const eps = n.float('epsilon', 1e-5);
+    // recompute xhat = (x - mean) * inv, inv = 1/sqrt(var + eps)
+    const mean = g.op('ReduceMean', [x!], { axes, keepdims: 1 });
+    const xc = g.op('Sub', [x!, mean]);
+    const vr = g.op('ReduceMean', [g.op('Mul', [xc, xc])], { axes, keepdims: 1 });
+    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [vr, g.scalar(eps)])])]);
+    const xhat = g.op('Mul', [xc, inv]);
+    const dxhat = g.op('Mul', [dy, gamma!]);
+    // dx = inv * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+    const m1 = g.op('ReduceMean', [dxhat], { axes, keepdims: 1 });
+    const m2 = g.op('ReduceMean', [g.op('Mul', [dxhat, xhat])], { axes, keepdims: 1 });
+    const dx = g.op('Mul', [inv, g.op('Sub', [g.op('Sub', [dxhat, m1]), g.op('Mul', [xhat, m2])])]);
+    const dgamma = g.sumTo(g.op('Mul', [dy, xhat]), gamma!.type.shape);
+    const dbeta = beta ? g.sumTo(dy, beta.type.shape) : null;
+    return [dx, dgamma, dbeta];
+  },
   infer: (n) => {
     const x = inType(n, 0);
     const axis = normAxis(n, n.int('axis', -1), x.shape.length);
@@ -242,9 +346,25 @@ registerOp({
   },
 });
 
+const SOFTMAX_GRAD: Record<string, GradFn> = {
+  // dx = y * (dy - sum(dy * y))
+  Softmax: (g, n, [dy]) => {
+    const y = n.outputs[0]!, axis = n.int('axis', -1);
+    const s = g.op('ReduceSum', [g.op('Mul', [dy!, y])], { axes: [axis], keepdims: 1 });
+    return [g.op('Mul', [y, g.op('Sub', [dy!, s])])];
+  },
+  // dx = dy - softmax(x) * sum(dy)
+  LogSoftmax: (g, n, [dy]) => {
+    const y = n.outputs[0]!, axis = n.int('axis', -1);
+    const s = g.op('ReduceSum', [dy!], { axes: [axis], keepdims: 1 });
+    return [g.op('Sub', [dy!, g.op('Mul', [g.op('Exp', [y]), s])])];
+  },
+};
+
 for (const op of ['Softmax', 'LogSoftmax', 'Hardmax']) {
   registerOp({
     op,
+    ...(SOFTMAX_GRAD[op] ? { grad: SOFTMAX_GRAD[op] } : {}),
     infer: (n) => {
       const x = inType(n, 0);
       n.setInt('axis', normAxis(n, n.int('axis', -1), x.shape.length));

@@ -4,6 +4,7 @@ import type { Node } from '../graph.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorType } from '../types.js';
 import { nodeError } from '../errors.js';
+import type { GradFn } from '../grad.js';
 
 export interface OpDef {
   /** IR op name (the ONNX name for standard ops). */
@@ -38,6 +39,11 @@ export interface OpDef {
    * only at that step; the kernel emitter reaches it through ctx.scratch().
    */
   scratch?(node: Node): number;
+  /**
+   * Gradient rule for reverse-mode autodiff (passes/autodiff.ts): the
+   * gradient of each input from the gradients of the outputs, as IR ops.
+   */
+  grad?: GradFn;
 }
 
 /** Scratch bytes of a node: its op's rule, or a `scratch_bytes` attribute a pass set (the larger). */

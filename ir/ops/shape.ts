@@ -5,6 +5,10 @@ import { type DType, type TensorType, numel, stridesOf, isDType, dtypeSize } fro
 import { registerOp, inType, normAxis, requireConstInts, broadcastShapes, constInput } from './registry.js';
 import { broadcastMap, forEachIndex, copyElem } from './util.js';
 import { nodeError } from '../errors.js';
+import type { GradFn } from '../grad.js';
+
+/** Views and copies that only change the shape: the gradient is dy in the input's shape. */
+const reshapeGrad: GradFn = (g, n, [dy]) => [g.reshape(dy!, n.inputs[0]!.type.shape), ...n.inputs.slice(1).map(() => null)];
 
 function viewEval(n: Node, x: Tensor | null | undefined): Tensor[] | null {
   return x ? [x.reshape(n.outputs[0]!.type.shape)] : null;
@@ -32,6 +36,7 @@ function nodeErr(n: Node, msg: string): never {
 registerOp({
   op: 'Reshape',
   view: true,
+  grad: reshapeGrad,
   infer: (n) => {
     const x = inType(n, 0);
     const spec = requireConstInts(n, 1, 'the target shape');
@@ -43,6 +48,7 @@ registerOp({
 registerOp({
   op: 'Flatten',
   view: true,
+  grad: reshapeGrad,
   infer: (n) => {
     const x = inType(n, 0);
     const r = x.shape.length;
@@ -58,6 +64,7 @@ registerOp({
 registerOp({
   op: 'Identity',
   view: true,
+  grad: reshapeGrad,
   infer: (n) => [inType(n, 0)],
   evaluate: (_n, [x]) => (x ? [x] : null),
 });
@@ -71,6 +78,7 @@ function axesInput(n: Node, i: number): number[] | undefined {
 registerOp({
   op: 'Squeeze',
   view: true,
+  grad: reshapeGrad,
   infer: (n) => {
     const x = inType(n, 0);
     const axes = axesInput(n, 1);
@@ -85,6 +93,7 @@ registerOp({
 registerOp({
   op: 'Unsqueeze',
   view: true,
+  grad: reshapeGrad,
   infer: (n) => {
     const x = inType(n, 0);
     const axes = axesInput(n, 1);
@@ -136,6 +145,12 @@ export function castTarget(n: Node): DType {
 registerOp({
   op: 'Cast',
   infer: (n) => [{ dtype: castTarget(n), shape: inType(n, 0).shape }],
+  // between float types: the gradient cast back; from or to integers: none
+  grad: (g, n, [dy]) => {
+    const from = n.inputs[0]!.type.dtype;
+    if (from === dy!.type.dtype) return [dy!];
+    return [from.startsWith('float') && dy!.type.dtype.startsWith('float') ? g.op('Cast', [dy!], { to: from }) : null];
+  },
   evaluate: (n, [x]) => {
     const to = castTarget(n);
     if (x!.dtype === 'int64' && (to === 'int64' || to === 'uint64')) return [new Tensor(to, x!.shape, x!.dtype === to ? x!.data : BigUint64Array.from(x!.data as BigInt64Array, (v) => BigInt.asUintN(64, v)))];
@@ -152,6 +167,12 @@ registerOp({
     if (perm.length !== r || new Set(perm).size !== r || perm.some((p) => p < 0 || p >= r)) throw nodeError(n, `invalid perm [${perm.join(',')}]`);
     n.setInts('perm', perm);
     return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]!) }];
+  },
+  grad: (g, n, [dy]) => {
+    const perm = n.ints('perm')!;
+    const inv = new Array<number>(perm.length);
+    perm.forEach((p, i) => (inv[p] = i));
+    return [g.op('Transpose', [dy!], { perm: inv })];
   },
   evaluate: (n, [x]) => {
     const perm = n.ints('perm')!;
@@ -183,6 +204,16 @@ registerOp({
     }
     return [{ dtype: ts[0]!.dtype, shape: out }];
   },
+  grad: (g, n, [dy]) => {
+    const axis = n.int('axis', 0);
+    let at = 0;
+    return n.inputs.map((x) => {
+      const len = x!.type.shape[axis]!;
+      const r = g.op('Slice', [dy!, g.ints([at]), g.ints([at + len]), g.ints([axis])]);
+      at += len;
+      return r;
+    });
+  },
   evaluate: (n, xs) => {
     const axis = n.int('axis', 0);
     const out = new Tensor(xs[0]!.dtype, n.outputs[0]!.type.shape);
@@ -201,6 +232,12 @@ registerOp({
 
 registerOp({
   op: 'Split',
+  // dx: the outputs' gradients side by side (zeros for outputs that do not reach the loss)
+  grad: (g, n, dys) => {
+    const axis = n.int('axis', 0);
+    const parts = n.outputs.map((o, i) => dys[i] ?? g.expandTo(g.scalar(0, o.type.dtype), o.type.shape));
+    return [parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis }), ...n.inputs.slice(1).map(() => null)];
+  },
   infer: (n) => {
     const x = inType(n, 0);
     const axis = normAxis(n, n.int('axis', 0), x.shape.length);
@@ -289,6 +326,14 @@ registerOp({
     return [out];
   },
   sliceViews: (n) => [sliceViewOffset(n)],
+  // dx: dy padded with zeros back to the input's shape (unit steps)
+  grad: (g, n, [dy]) => {
+    const xs = n.inputs[0]!.type.shape;
+    const { starts, steps, outShape } = sliceSpec(n, xs);
+    if (steps.some((s, i) => s !== 1 && outShape[i]! > 1)) g.fail(n, 'Slice with steps other than 1');
+    const pads = [...starts, ...xs.map((d, i) => d - starts[i]! - outShape[i]!)];
+    return [g.op('Pad', [dy!, g.ints(pads)], { mode: 'constant' }), ...n.inputs.slice(1).map(() => null)];
+  },
 });
 
 /** Byte offset of a Slice whose result is one contiguous run of its input, else null. */
@@ -313,6 +358,8 @@ registerOp({
     n.setInt('axis', axis);
     return [{ dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)] }];
   },
+  // dx: dy rows added into zeros at the gathered indices (repeated indices accumulate)
+  grad: (g, n, [dy]) => [g.op('GatherGrad', [dy!, n.inputs[1]!], { axis: n.int('axis', 0), shape: [...n.inputs[0]!.type.shape] }), null],
   evaluate: (n, [x, ind]) => {
     const axis = n.int('axis', 0);
     const out = new Tensor(x!.dtype, n.outputs[0]!.type.shape);
@@ -369,6 +416,7 @@ registerOp({
     const shape = requireConstInts(n, 1, 'the shape');
     return [{ dtype: x.dtype, shape: broadcastShapes(n, [x.shape, shape]) }];
   },
+  grad: (g, n, [dy]) => [g.sumTo(dy!, n.inputs[0]!.type.shape), null],
   evaluate: (n, [x]) => {
     const shape = n.outputs[0]!.type.shape;
     const zeros = new Tensor(x!.dtype, shape);
@@ -433,6 +481,16 @@ for (const op of REDUCE_OPS) {
       return [{ dtype: x.dtype, shape }];
     },
     evaluate: (n, [x]) => (x ? [reduceEval(n, x)] : null),
+    ...(op === 'ReduceSum' || op === 'ReduceMean' ? {
+      grad: ((g, n, [dy]) => {
+        const xs = n.inputs[0]!.type.shape;
+        const axes = reduceAxes(n, xs.length);
+        const kept = g.reshape(dy!, xs.map((d, i) => (axes.includes(i) ? 1 : d)));
+        const count = axes.reduce((a, d) => a * xs[d]!, 1);
+        const d = op === 'ReduceMean' ? g.op('Mul', [kept, g.scalar(1 / Math.max(1, count))]) : kept;
+        return [g.expandTo(d, xs), ...n.inputs.slice(1).map(() => null)];
+      }) as GradFn,
+    } : {}),
   });
 }
 

@@ -14,4 +14,5 @@ import './rnn.js';
 import './signal.js';
 import './state.js';
 import './attention.js';
+import './train.js';
 export { getKernel, kernelOps } from './registry.js';
