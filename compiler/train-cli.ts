@@ -18,7 +18,7 @@ export interface TrainCliOpts {
   data?: string;
   printEvery?: string;
   samples?: string;
-  temperature?: string;
+  sampleTemperature?: string;
   trainParams?: string;
   trainSeed?: string;
 }
@@ -36,7 +36,7 @@ export function addTrainOptions(cmd: Command): Command {
     .option('--data <file>', 'training text, one document per line (default: English first names from @faker-js/faker)')
     .option('--print-every <n>', 'print the loss every N steps (default 100)')
     .option('--samples <n>', 'documents sampled after training (default 20)')
-    .option('--temperature <x>', 'sampling temperature (default 0.8)')
+    .option('--sample-temperature <x>', 'temperature of the names sampled after training (default 0.8)')
     .option('--train-params <names>', 'comma-separated initializers to train (default: every float initializer of rank >= 1 the loss depends on)')
     .option('--train-seed <n>', 'seed of the data order and sampling (default 42)');
 }
@@ -68,7 +68,7 @@ export function trainRequest(o: TrainCliOpts): Partial<TrainRequest> {
     data: o.data,
     printEvery: num('--print-every', o.printEvery, true) || undefined,
     samples: num('--samples', o.samples, true),
-    temperature: num('--temperature', o.temperature),
+    temperature: num('--sample-temperature', o.sampleTemperature),
     params: o.trainParams ? o.trainParams.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     seed: num('--train-seed', o.trainSeed, true),
   };
