@@ -1,0 +1,89 @@
+// 3x3 depthwise convolution, stride 1, on a pre-padded int16 tile:
+//   Y[c][oy][ox] = requant_c( sum_{ky,kx} W[c][ky*3+kx] * X[c][oy+ky][ox+kx] )
+// X tile: C planes of (OH+2) rows of IWp int16 (IWp = OW+2 rounded up to a
+// multiple of 8, so rows are 16-byte aligned); the tile pass provides the
+// halo (and zero padding at the borders). Y tile: C planes of OH x OW, OW a
+// multiple of 8. The kx = 1, 2 taps are unaligned 16-byte loads (lqv+lrv).
+import { DnncError } from '../../../ir/errors.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
+
+export interface DepthwiseSpec {
+  C: number; OH: number; OW: number;
+  weights: Int16Array | number[]; // [C][9]
+  requant: Requant[];
+}
+
+export function depthwiseRowWidth(OW: number): number { return Math.ceil((OW + 2) / 8) * 8; }
+
+export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
+  const { C, OH, OW } = spec;
+  if (OW % 8 || OW <= 0 || OH <= 0 || C <= 0) throw new DnncError(`RSP depthwise: OW=${OW} must be a positive multiple of 8`);
+  if (spec.weights.length !== C * 9 || spec.requant.length !== C) throw new DnncError('RSP depthwise: C x 9 weights and C requant entries');
+  const IWp = depthwiseRowWidth(OW), rowB = IWp * 2;
+  const w = new Int16Array(C * 16);
+  for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) w[c * 16 + t] = spec.weights[c * 9 + t]!;
+  const prm: number[] = [];
+  for (const q of spec.requant) prm.push(...requantLanes(q));
+  const constData = new Uint8Array(C * 32 + C * 16);
+  constData.set(be16(w), 0);
+  constData.set(be16(prm), C * 32);
+  const layout = { constBytes: constData.length, in0Bytes: C * (OH + 2) * rowB, in1Bytes: 0, outBytes: C * OH * OW * 2 };
+  const base = wrapKernel(layout, []).map.const;
+  const body: string[] = [
+    `li $t0, ${base}                 # weights of c`,
+    `li $t1, ${base + C * 32}        # param vector of c`,
+    'move $t3, $s2',
+    'move $t5, $s0                  # input plane row',
+    `li $t4, ${C}`,
+    'dw_c:',
+    'lqv $v30[0], 0($t1)',
+    'lqv $v28[0], 0($t0)',
+    'lqv $v29[0], 16($t0)',
+    `li $t6, ${OH}`,
+    'dw_row:',
+    'addiu $t7, $t5, 2',
+    'addiu $a0, $t5, 4',
+  ];
+  const p0 = new PtrWalker('$t5', body), p1 = new PtrWalker('$t7', body), p2 = new PtrWalker('$a0', body);
+  for (let g = 0; g < OW / 8; g++) {
+    let first = true;
+    for (let ky = 0; ky < 3; ky++) {
+      for (let kx = 0; kx < 3; kx++) {
+        const off = ky * rowB + 16 * g;
+        const vr = `$v${(ky * 3 + kx) % 8}`;
+        if (kx === 0) body.push(`lqv ${vr}[0], ${p0.at(off)}`);
+        else {
+          const pw = kx === 1 ? p1 : p2;
+          const a = pw.at(off);
+          const m = /^(-?\d+)\((.+)\)$/.exec(a)!;
+          body.push(`lqv ${vr}[0], ${a}`, `lrv ${vr}[0], ${Number(m[1]) + 16}(${m[2]})`);
+        }
+        const t = ky * 3 + kx;
+        body.push(`${first ? 'vmudh' : 'vmadh'} $v15, ${vr}, ${t < 8 ? '$v28' : '$v29'}.e${t % 8}`);
+        first = false;
+      }
+    }
+    body.push(...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'));
+    body.push(`sqv $v8[0], ${16 * g}($t3)`);
+  }
+  // rewind the walkers' drift so each row starts from the same state
+  const fix: string[] = [];
+  if (p0.cur) fix.push(`addiu $t5, $t5, ${-p0.cur}`);
+  body.push(
+    ...fix,
+    'addiu $t6, $t6, -1',
+    `addiu $t5, $t5, ${rowB}`,
+    'bnez $t6, dw_row',
+    `addiu $t3, $t3, ${OW * 2}`,
+    `addiu $t5, $t5, ${2 * rowB}     # skip the halo rows`,
+    'addiu $t0, $t0, 32',
+    'addiu $t4, $t4, -1',
+    'bnez $t4, dw_c',
+    'addiu $t1, $t1, 16',
+  );
+  const { asm, map } = wrapKernel(layout, body);
+  return finishKernel({
+    name: 'depthwise3x3', description: `3x3 depthwise conv tile, stride 1: C=${C}, OH=${OH}, OW=${OW} (input rows of ${IWp})`,
+    layout, map, asm, constData, opsPerTile: C * OH * OW * 9,
+  });
+}

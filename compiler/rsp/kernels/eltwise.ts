@@ -1,0 +1,96 @@
+// Elementwise int16 tiles: add / mul with rescale, and clamp (ReLU/ReLU6).
+//   add:   y = clamp(floor((a*ma + b*mb + 2^(s-1)) / 2^s))   (ma, mb int16 multipliers)
+//   mul:   y = clamp(floor((a*b + 2^(s-1)) / 2^s))
+//   clamp: y = min(max(x, lo), hi)
+// n (elements per tile) a multiple of 8.
+import { DnncError } from '../../../ir/errors.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, be16, type RspKernel } from './common.js';
+
+export interface AddSpec { n: number; ma: number; mb: number; shift: number; lo: number; hi: number }
+export interface MulSpec { n: number; shift: number; lo: number; hi: number }
+export interface ClampSpec { n: number; lo: number; hi: number }
+
+function checkN(n: number) {
+  if (n % 8 || n <= 0) throw new DnncError(`RSP elementwise: n=${n} must be a positive multiple of 8`);
+}
+
+/**
+ * dnnc's int16 Add is y = sat(rshift_rnd(a<<am + b<<bm, s)); with s < 2 the
+ * RSP sequence needs the multipliers lifted by 2^(2-s) (exact: the rounding
+ * term stays below the lifted unit). Returns RSP (ma, mb, shift).
+ */
+export function liftAdd(am: number, bm: number, s: number): { ma: number; mb: number; shift: number } {
+  const lift = Math.max(0, 2 - s);
+  const ma = 2 ** (am + lift), mb = 2 ** (bm + lift);
+  if (ma > 32767 || mb > 32767) throw new DnncError(`RSP add: input shifts ${am}, ${bm} (lifted by ${lift}) do not fit int16 multipliers`);
+  return { ma, mb, shift: s + lift };
+}
+
+function loop(label: string, n: number, inner: string[], two: boolean): string[] {
+  return [
+    'move $t5, $s0',
+    ...(two ? ['move $t6, $s1'] : []),
+    'move $t3, $s2',
+    `li $t4, ${n / 8}`,
+    `${label}:`,
+    ...inner,
+    'addiu $t4, $t4, -1',
+    'addiu $t5, $t5, 16',
+    ...(two ? ['addiu $t6, $t6, 16'] : []),
+    `bnez $t4, ${label}`,
+    'addiu $t3, $t3, 16',
+  ];
+}
+
+export function addKernel(spec: AddSpec): RspKernel {
+  checkN(spec.n);
+  for (const m of [spec.ma, spec.mb]) if (!Number.isInteger(m) || m < -32768 || m > 32767) throw new DnncError(`RSP add: multiplier ${m} outside int16`);
+  const lanes = requantLanes({ shift: spec.shift, bias: 0, lo: spec.lo, hi: spec.hi });
+  lanes[6] = spec.ma & 0xffff; lanes[7] = spec.mb & 0xffff;
+  const constData = be16(lanes);
+  const layout = { constBytes: 16, in0Bytes: spec.n * 2, in1Bytes: spec.n * 2, outBytes: spec.n * 2 };
+  const base = wrapKernel(layout, []).map.const;
+  const body = loop('add_loop', spec.n, [
+    'lqv $v0[0], 0($t5)',
+    'lqv $v1[0], 0($t6)',
+    'vmudh $v15, $v0, $v30.e6',
+    'vmadh $v15, $v1, $v30.e7',
+    ...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'),
+    'sqv $v8[0], 0($t3)',
+  ], true);
+  const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`]);
+  return finishKernel({ name: 'add', description: `int16 add with rescale, ${spec.n} elements per tile`, layout, map, asm, constData, opsPerTile: spec.n });
+}
+
+export function mulKernel(spec: MulSpec): RspKernel {
+  checkN(spec.n);
+  const constData = be16(requantLanes({ shift: spec.shift, bias: 0, lo: spec.lo, hi: spec.hi }));
+  const layout = { constBytes: 16, in0Bytes: spec.n * 2, in1Bytes: spec.n * 2, outBytes: spec.n * 2 };
+  const base = wrapKernel(layout, []).map.const;
+  const body = loop('mul_loop', spec.n, [
+    'lqv $v0[0], 0($t5)',
+    'lqv $v1[0], 0($t6)',
+    'vmudh $v15, $v0, $v1',
+    ...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'),
+    'sqv $v8[0], 0($t3)',
+  ], true);
+  const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`]);
+  return finishKernel({ name: 'mul', description: `int16 mul with rescale, ${spec.n} elements per tile`, layout, map, asm, constData, opsPerTile: spec.n });
+}
+
+export function clampKernel(spec: ClampSpec): RspKernel {
+  checkN(spec.n);
+  if (spec.lo < -32768 || spec.hi > 32767 || spec.lo > spec.hi) throw new DnncError(`RSP clamp: [${spec.lo}, ${spec.hi}] outside int16`);
+  const constData = be16([spec.lo & 0xffff, spec.hi & 0xffff, 0, 0, 0, 0, 0, 0]);
+  const layout = { constBytes: 16, in0Bytes: spec.n * 2, in1Bytes: 0, outBytes: spec.n * 2 };
+  const base = wrapKernel(layout, []).map.const;
+  // two vectors per iteration when possible (fewer loop instructions)
+  const body = loop('clamp_loop', spec.n, [
+    'lqv $v0[0], 0($t5)',
+    'vge $v0, $v0, $v30.e0',
+    'vlt $v0, $v0, $v30.e1',
+    'sqv $v0[0], 0($t3)',
+  ], false);
+  const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`]);
+  return finishKernel({ name: 'clamp', description: `int16 clamp [${spec.lo}, ${spec.hi}], ${spec.n} elements per tile`, layout, map, asm, constData, opsPerTile: spec.n });
+}

@@ -1,0 +1,167 @@
+// Generated RSP kernels run in the simulator on random int16 tiles (several
+// tiles per task, so the double-buffered DMA loop is exercised) and are
+// compared bit for bit with the RSP-exact C reference (runtime-c/kernels/
+// rspref.c, built with ASan/UBSan) and, inside the documented contract,
+// with dnnc's CPU int16 kernels (qconv, qelementwise, qpool).
+import { describe, it, expect } from 'vitest';
+import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
+import { depthwiseKernel, depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
+import { addKernel, mulKernel, clampKernel, liftAdd } from '../../compiler/rsp/kernels/eltwise.js';
+import { maxpoolKernel, avgpoolKernel } from '../../compiler/rsp/kernels/pool.js';
+import { requantLanes, type Requant } from '../../compiler/rsp/kernels/common.js';
+import { runTiles } from '../../compiler/rsp/run.js';
+import { prng, randInt16, cRef, KIND, mismatches } from './helpers.js';
+
+const TILES = 3;
+
+function prmOf(rq: Requant[]): number[] {
+  return rq.flatMap((q) => requantLanes(q).map((x) => (x << 16) >> 16));
+}
+
+describe('RSP GEMM / pointwise tile', () => {
+  const cases = [
+    { K: 12, P: 16, Co: 5, wmax: 3000, seed: 1 },
+    { K: 8, P: 8, Co: 3, wmax: 8000, seed: 2 },
+    { K: 37, P: 16, Co: 4, wmax: 1500, seed: 3 },
+    { K: 116, P: 8, Co: 1, wmax: 400, seed: 4 }, // weights streamed per 8 k (K > 112)
+  ];
+  for (const c of cases) {
+    it(`K=${c.K} P=${c.P} Co=${c.Co}: simulator == RSP-exact C == CPU qconv2d_i16`, () => {
+      const r = prng(c.seed);
+      const w = randInt16(r, c.K * c.Co, -c.wmax, c.wmax);
+      const lo = r.int(0, 1) ? 0 : -32768, hi = lo === 0 ? r.int(100, 32767) : 32767;
+      const rq: Requant[] = Array.from({ length: c.Co }, (_, i) => ({ shift: [2, 9, 16, 17, 24, 31][(i + c.seed) % 6]!, bias: r.int(-1_000_000, 1_000_000), lo, hi }));
+      const k = gemmKernel({ K: c.K, P: c.P, Co: c.Co, weights: w, requant: rq });
+      const tiles = Array.from({ length: TILES }, () => randInt16(r, c.K * c.P));
+      const run = runTiles(k, tiles);
+      for (let t = 0; t < TILES; t++) {
+        const [ref, cpu] = cRef(KIND.gemm, [c.K, c.P, c.Co, lo, hi], [tiles[t]!, w, prmOf(rq), rq.map((q) => q.shift)]);
+        expect(mismatches(run.out[t]!, ref)).toBe(0);
+        expect(mismatches(ref, cpu)).toBe(0);
+      }
+      expect(run.stats.instructions).toBeGreaterThan(0);
+    });
+  }
+
+  it('outside the |sum| < 2^31 contract the simulator still equals the RSP-exact C (which models the 32-bit wrap)', () => {
+    const r = prng(9);
+    const K = 16, P = 8, Co = 4;
+    const w = randInt16(r, K * Co, 20000, 32767);
+    const rq: Requant[] = Array.from({ length: Co }, (_, i) => ({ shift: [4, 12, 20, 28][i]!, bias: r.int(-(2 ** 30), 2 ** 30), lo: -32768, hi: 32767 }));
+    const k = gemmKernel({ K, P, Co, weights: w, requant: rq });
+    const tiles = [randInt16(r, K * P, 20000, 32767), randInt16(r, K * P, -32768, -20000)];
+    const run = runTiles(k, tiles);
+    let cpuDiff = 0;
+    for (let t = 0; t < tiles.length; t++) {
+      const [ref, cpu] = cRef(KIND.gemm, [K, P, Co, -32768, 32767], [tiles[t]!, w, prmOf(rq), rq.map((q) => q.shift)]);
+      expect(mismatches(run.out[t]!, ref)).toBe(0);
+      cpuDiff += mismatches(ref, cpu);
+    }
+    expect(cpuDiff).toBeGreaterThan(0); // the CPU's int64 accumulator does not wrap: documented difference
+  });
+
+  it('rejects shifts the RSP sequence cannot do and tiles that do not fit DMEM', () => {
+    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8), requant: [{ shift: 1, bias: 0, lo: -32768, hi: 32767 }] })).toThrow(/shift in \[2, 32\]/);
+    expect(() => gemmKernel({ K: 64, P: 64, Co: 8, weights: new Int16Array(512), requant: Array(8).fill({ shift: 8, bias: 0, lo: -32768, hi: 32767 }) })).toThrow(/DMEM/);
+  });
+});
+
+describe('RSP 3x3 depthwise tile', () => {
+  for (const c of [{ C: 3, OH: 4, OW: 8, seed: 11 }, { C: 2, OH: 3, OW: 16, seed: 12 }, { C: 1, OH: 6, OW: 24, seed: 13 }]) {
+    it(`C=${c.C} OH=${c.OH} OW=${c.OW}: simulator == RSP-exact C == CPU qconv2d_i16 (group=C)`, () => {
+      const r = prng(c.seed);
+      const IWp = depthwiseRowWidth(c.OW);
+      const w = randInt16(r, c.C * 9, -7000, 7000);
+      const rq: Requant[] = Array.from({ length: c.C }, (_, i) => ({ shift: [14, 3, 20][i % 3]!, bias: r.int(-50000, 50000), lo: 0, hi: 6 << 10 }));
+      const k = depthwiseKernel({ C: c.C, OH: c.OH, OW: c.OW, weights: w, requant: rq });
+      const tiles = Array.from({ length: TILES }, () => randInt16(r, c.C * (c.OH + 2) * IWp));
+      const run = runTiles(k, tiles);
+      for (let t = 0; t < TILES; t++) {
+        const [ref, cpu] = cRef(KIND.dw, [c.C, c.OH, c.OW, IWp, 0, 6 << 10], [tiles[t]!, w, prmOf(rq), rq.map((q) => q.shift)]);
+        expect(mismatches(run.out[t]!, ref)).toBe(0);
+        expect(mismatches(ref, cpu)).toBe(0);
+      }
+    });
+  }
+});
+
+describe('RSP elementwise tiles', () => {
+  it('add with rescale (dnnc int16 Add shifts, lifted when s < 2) == RSP-exact C == CPU dnnc_qadd_i16', () => {
+    const r = prng(21);
+    for (const [am, bm, s] of [[0, 0, 0], [0, 3, 1], [2, 0, 6], [1, 1, 13], [12, 13, 14]] as const) {
+      const n = 64;
+      const { ma, mb, shift } = liftAdd(am, bm, s);
+      const lo = -32768, hi = 32767;
+      const k = addKernel({ n, ma, mb, shift, lo, hi });
+      const A = [randInt16(r, n), randInt16(r, n)], B = [randInt16(r, n), randInt16(r, n)];
+      const run = runTiles(k, A, B);
+      const prm = requantLanes({ shift, bias: 0, lo, hi });
+      prm[6] = ma; prm[7] = mb;
+      for (let t = 0; t < 2; t++) {
+        const [ref, cpu] = cRef(KIND.add, [n, am, bm, s, lo, hi], [A[t]!, B[t]!, prm]);
+        expect(mismatches(run.out[t]!, ref)).toBe(0);
+        expect(mismatches(ref, cpu)).toBe(0);
+      }
+    }
+  });
+
+  it('mul with rescale == RSP-exact C == CPU dnnc_qmul_i16', () => {
+    const r = prng(22);
+    for (const s of [2, 7, 15, 16, 17, 30]) {
+      const n = 40, lo = -1000, hi = 30000;
+      const k = mulKernel({ n, shift: s, lo, hi });
+      const A = [randInt16(r, n), randInt16(r, n), randInt16(r, n)], B = [randInt16(r, n), randInt16(r, n), randInt16(r, n)];
+      const run = runTiles(k, A, B);
+      for (let t = 0; t < 3; t++) {
+        const [ref, cpu] = cRef(KIND.mul, [n, s, lo, hi], [A[t]!, B[t]!, requantLanes({ shift: s, bias: 0, lo, hi })]);
+        expect(mismatches(run.out[t]!, ref)).toBe(0);
+        expect(mismatches(ref, cpu)).toBe(0);
+      }
+    }
+  });
+
+  it('clamp (ReLU, ReLU6 in Q10) == C', () => {
+    const r = prng(23);
+    for (const [lo, hi] of [[0, 32767], [0, 6 << 10], [-128, 127]] as const) {
+      const n = 48;
+      const k = clampKernel({ n, lo, hi });
+      const X = Array.from({ length: TILES }, () => randInt16(r, n));
+      const run = runTiles(k, X);
+      for (let t = 0; t < TILES; t++) {
+        const [ref, cpu] = cRef(KIND.clamp, [n, lo, hi], [X[t]!]);
+        expect(mismatches(run.out[t]!, ref)).toBe(0);
+        expect(mismatches(ref, cpu)).toBe(0);
+      }
+    }
+  });
+});
+
+describe('RSP 2x2 pooling tiles', () => {
+  it('max pool == RSP-exact C == CPU dnnc_maxpool2d_i16', () => {
+    const r = prng(31);
+    const OH = 2, OW = 16, rows = 3 * OH;
+    const k = maxpoolKernel({ rows, OW });
+    const X = Array.from({ length: TILES }, () => randInt16(r, rows * 4 * OW));
+    const run = runTiles(k, X);
+    for (let t = 0; t < TILES; t++) {
+      const [ref, cpu] = cRef(KIND.maxpool, [rows, OW, OH], [X[t]!]);
+      expect(mismatches(run.out[t]!, ref)).toBe(0);
+      expect(mismatches(ref, cpu)).toBe(0);
+    }
+  });
+
+  it('avg pool == RSP-exact C; equals the CPU for non-negative inputs, differs only on negative ties', () => {
+    const r = prng(32);
+    const OH = 2, OW = 8, rows = 2 * OH;
+    const k = avgpoolKernel({ rows, OW });
+    const pos = randInt16(r, rows * 4 * OW, 0, 32767), signed = randInt16(r, rows * 4 * OW, -40, 40);
+    const run = runTiles(k, [pos, signed]);
+    const [refP, cpuP] = cRef(KIND.avgpool, [rows, OW, OH], [pos]);
+    expect(mismatches(run.out[0]!, refP)).toBe(0);
+    expect(mismatches(refP, cpuP)).toBe(0);
+    const [refS, cpuS] = cRef(KIND.avgpool, [rows, OW, OH], [signed]);
+    expect(mismatches(run.out[1]!, refS)).toBe(0);
+    for (let i = 0; i < refS.length; i++) if (refS[i] !== cpuS[i]) expect(cpuS[i]! - refS[i]!).toBe(-1);
+    expect(mismatches(refS, cpuS)).toBeGreaterThan(0);
+  });
+});
