@@ -14,6 +14,7 @@ import { parseSize, formatMemoryReport } from './targets/memory.js';
 import { formatReport } from './memory-budget.js';
 import { inspectMemory, inspectQuant, quantParams } from './inspect.js';
 import { progressBar, type QuantizeRequest, type CalibrationMethod } from './quantize.js';
+import { rspListing, RSP_KERNELS } from './rsp/listing.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -241,6 +242,24 @@ export function buildProgram(): Command {
       process.stdout.write(`${ops.length} ops: ${ops.join(', ')}\n`);
       const noKernel = allOps().filter((op) => !getKernel(op));
       if (noKernel.length) process.stdout.write(`shape rules only (fold at compile time, no kernel yet): ${noKernel.join(', ')}\n`);
+    });
+
+  program
+    .command('rsp-listing')
+    .description(`print a generated RSP kernel (${RSP_KERNELS.join(', ')}) with per-tile instruction counts, static cycles and DMA bytes (simulated)`)
+    .argument('<kernel>', 'kernel name')
+    .option('--k <n>', 'gemm: reduction length', positiveInt('--k'))
+    .option('--p <n>', 'gemm: positions per tile (multiple of 8)', positiveInt('--p'))
+    .option('--co <n>', 'gemm: output channels', positiveInt('--co'))
+    .option('--c <n>', 'depthwise/pool: channels', positiveInt('--c'))
+    .option('--oh <n>', 'depthwise/pool: output rows', positiveInt('--oh'))
+    .option('--ow <n>', 'depthwise/pool: output columns (multiple of 8)', positiveInt('--ow'))
+    .option('--n <n>', 'add/mul/clamp: elements per tile (multiple of 8)', positiveInt('--n'))
+    .option('--shift <n>', 'requantization shift', positiveInt('--shift'))
+    .option('--tiles <n>', 'tiles to simulate', positiveInt('--tiles'))
+    .option('--seed <n>', 'seed of the random weights and tiles', positiveInt('--seed'))
+    .action((kernel: string, o: Record<string, number>) => {
+      process.stdout.write(rspListing(kernel, o).text);
     });
 
   program

@@ -13,6 +13,8 @@ export interface TileRun {
   totalPerTile: number;
   /** DMA bytes per tile (both directions; const block excluded) */
   dmaBytesPerTile: number;
+  /** executions per IMEM word */
+  profile: Float64Array;
 }
 
 const al = (x: number, a: number) => Math.ceil(x / a) * a;
@@ -48,7 +50,7 @@ export function runTiles(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []
   let comp = 0;
   for (let a = c0; a < c1; a += 4) comp += rsp.profile[a >> 2]!;
   return {
-    out, stats,
+    out, stats, profile: rsp.profile,
     computePerTile: comp / Math.max(1, n),
     totalPerTile: stats.instructions / Math.max(1, n),
     dmaBytesPerTile: (stats.dmaReadBytes + stats.dmaWriteBytes - al(k.constData.length, 8)) / Math.max(1, n),
