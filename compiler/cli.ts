@@ -258,6 +258,7 @@ export function buildProgram(): Command {
     .option('--shift <n>', 'requantization shift', positiveInt('--shift'))
     .option('--tiles <n>', 'tiles to simulate', positiveInt('--tiles'))
     .option('--seed <n>', 'seed of the random weights and tiles', positiveInt('--seed'))
+    .option('--cpu', 'also count the VR4300 instructions of the same tile with the CPU int16 kernel (qemu-mips64)')
     .action((kernel: string, o: Record<string, number>) => {
       process.stdout.write(rspListing(kernel, o).text);
     });

@@ -11,6 +11,7 @@ import { maxpoolKernel, avgpoolKernel } from './kernels/pool.js';
 import type { RspKernel, Requant } from './kernels/common.js';
 import { runTiles, type TileRun } from './run.js';
 import { DMA_SETUP } from './sim.js';
+import { cpuTileInstructions } from './compare.js';
 
 export const RSP_KERNELS = ['gemm', 'depthwise3x3', 'add', 'mul', 'clamp', 'maxpool2x2', 'avgpool2x2'] as const;
 export type RspKernelName = typeof RSP_KERNELS[number];
@@ -22,6 +23,8 @@ export interface ListingOptions {
   shift?: number;
   tiles?: number;
   seed?: number;
+  /** also count the VR4300 instructions of the same tile with dnnc's CPU int16 kernels (qemu-mips64) */
+  cpu?: boolean;
 }
 
 function rng(seed: number) {
@@ -46,13 +49,13 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
       break;
     }
     case 'depthwise3x3': {
-      const C = o.c ?? 4, OH = o.oh ?? 8, OW = o.ow ?? 16;
+      const C = o.c ?? 2, OH = o.oh ?? 8, OW = o.ow ?? 16;
       kernel = depthwiseKernel({ C, OH, OW, weights: rand(C * 9, -4000, 4000), requant: rq(C) });
       in0 = Array.from({ length: tiles }, () => rand(C * (OH + 2) * depthwiseRowWidth(OW)));
       break;
     }
     case 'add': case 'mul': case 'clamp': {
-      const n = o.n ?? 512;
+      const n = o.n ?? 256;
       kernel = name === 'add' ? addKernel({ n, ma: 1 << 2, mb: 1 << 3, shift: Math.max(2, o.shift ?? 3), lo: -32768, hi: 32767 })
         : name === 'mul' ? mulKernel({ n, shift, lo: -32768, hi: 32767 }) : clampKernel({ n, lo: 0, hi: 6 << 10 });
       in0 = Array.from({ length: tiles }, () => rand(n));
@@ -60,7 +63,7 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
       break;
     }
     case 'maxpool2x2': case 'avgpool2x2': {
-      const rows = (o.c ?? 4) * (o.oh ?? 4), OW = o.ow ?? 16;
+      const rows = (o.c ?? 2) * (o.oh ?? 4), OW = o.ow ?? 16;
       kernel = name === 'maxpool2x2' ? maxpoolKernel({ rows, OW }) : avgpoolKernel({ rows, OW });
       in0 = Array.from({ length: tiles }, () => rand(rows * 4 * OW));
       break;
@@ -71,7 +74,7 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
   return { kernel, in0, in1 };
 }
 
-export interface ListingResult { text: string; kernel: RspKernel; run: TileRun }
+export interface ListingResult { text: string; kernel: RspKernel; run: TileRun; cpu?: number }
 
 export function rspListing(name: string, o: ListingOptions = {}): ListingResult {
   const { kernel, in0, in1 } = buildExample(name, o);
@@ -104,6 +107,11 @@ export function rspListing(name: string, o: ListingOptions = {}): ListingResult 
   out.push(`#   all instructions incl. DMA loop       ${run.totalPerTile.toFixed(1)} (of which DMA wait polling ${(s.dmaWaitInstructions / tiles).toFixed(1)})`);
   out.push(`#   DMA bytes                             ${run.dmaBytesPerTile} (in ${kernel.layout.in0Bytes + kernel.layout.in1Bytes}, out ${kernel.layout.outBytes}); const block ${kernel.layout.constBytes} B once`);
   out.push(`#   MACs / element ops                    ${kernel.opsPerTile} (${(kernel.opsPerTile / run.computePerTile).toFixed(2)} per cycle)`);
-  return { text: out.join('\n') + '\n', kernel, run };
+  let cpu: number | undefined;
+  if (o.cpu) {
+    cpu = cpuTileInstructions(name, o);
+    out.push(`#   VR4300 instructions, same tile, dnnc CPU int16 kernel (qemu-mips64 count)  ${cpu} (${(cpu / run.totalPerTile).toFixed(1)}x the RSP's)`);
+  }
+  return { text: out.join('\n') + '\n', kernel, run, cpu };
 }
 
