@@ -36,3 +36,31 @@ describe('dnnc rsp-listing', () => {
     expect(big.stderr).toMatch(/DMEM/);
   });
 });
+
+describe('RSP kernel as C data', () => {
+  it('ucodeC() compiles with -std=c99 -Wall -Wextra -Werror and holds the IMEM image and const block', async () => {
+    const { ucodeC } = await import('../../compiler/rsp/emit-c.js');
+    const { gemmKernel } = await import('../../compiler/rsp/kernels/gemm.js');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { spawnSync } = await import('node:child_process');
+    const { ROOT, tmpDir } = await import('../helpers.js');
+    const k = gemmKernel({ K: 8, P: 8, Co: 2, weights: Array.from({ length: 16 }, (_, i) => i - 8), requant: Array(2).fill({ shift: 8, bias: 0, lo: 0, hi: 32767 }) });
+    const dir = tmpDir('rspc');
+    fs.writeFileSync(path.join(dir, 'uc.c'), ucodeC(k, 'dnnc_rsp_gemm_0'));
+    fs.writeFileSync(path.join(dir, 'main.c'), `#include <stdio.h>
+#include "rsptask.h"
+extern const dnnc_rsp_ucode dnnc_rsp_gemm_0;
+int main(void) { unsigned s = 0, i; for (i = 0; i < dnnc_rsp_gemm_0.text_bytes; i++) s = s * 31u + dnnc_rsp_gemm_0.text[i];
+  for (i = 0; i < dnnc_rsp_gemm_0.cdata_bytes; i++) s = s * 31u + dnnc_rsp_gemm_0.cdata[i];
+  printf("%u %u %u\\n", s, (unsigned)dnnc_rsp_gemm_0.text_bytes, (unsigned)dnnc_rsp_dma_len(64, 2, 8)); return 0; }
+`);
+    const exe = path.join(dir, 'a.out');
+    const cc = spawnSync('cc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-I', path.join(ROOT, 'runtime-c/include'), '-I', path.join(ROOT, 'runtime-c/kernels'), path.join(dir, 'uc.c'), path.join(dir, 'main.c'), '-o', exe], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    let s = 0;
+    for (const b of [...k.image.imem, ...k.constData]) s = (Math.imul(s, 31) + b) >>> 0;
+    const out = spawnSync(exe, [], { encoding: 'utf8' }).stdout.trim();
+    expect(out).toBe(`${s} ${k.image.imem.length} ${(63 | (1 << 12) | (8 << 20)) >>> 0}`);
+  });
+});
