@@ -165,3 +165,27 @@ describe('RSP 2x2 pooling tiles', () => {
     expect(mismatches(refS, cpuS)).toBeGreaterThan(0);
   });
 });
+
+describe('RSP pointwise layer (NCHW tensor, strided SP DMA gather/scatter, several tasks)', () => {
+  it('equals dnnc_qconv2d_i16 on the whole layer, and eligibility explains refusals', async () => {
+    const { runPointwiseLayer, pointwiseEligibility, planPointwise } = await import('../../compiler/rsp/layer.js');
+    const r = prng(41);
+    const K = 24, HW = 96, Co = 40;
+    const w = randInt16(r, K * Co, -1200, 1200);
+    const bias = Array.from({ length: Co }, () => r.int(-100000, 100000));
+    const shift = Array.from({ length: Co }, () => r.int(8, 22));
+    const layer = { K, HW, Co, weights: w, bias, shift, lo: 0, hi: 32767 };
+    expect(pointwiseEligibility(layer)).toEqual({ ok: true });
+    const plan = planPointwise(K, HW, Co);
+    expect(plan.coPerTask).toBeLessThan(Co); // the weights need more than one task
+    const x = randInt16(r, K * HW);
+    const run = runPointwiseLayer(layer, x);
+    expect(run.tasks).toBe(Math.ceil(Co / plan.coPerTask));
+    const prm = bias.flatMap((b, c) => requantLanes({ shift: shift[c]!, bias: b, lo: 0, hi: 32767 }).map((v) => (v << 16) >> 16));
+    const [ref, cpu] = cRef(KIND.gemm, [K, HW, Co, 0, 32767], [x, w, prm, shift]);
+    expect(mismatches(run.y, ref)).toBe(0);
+    expect(mismatches(run.y, cpu)).toBe(0);
+    expect(pointwiseEligibility({ ...layer, shift: shift.map(() => 1) })).toMatchObject({ ok: false, reason: expect.stringMatching(/shift 1/) });
+    expect(pointwiseEligibility({ ...layer, weights: w.map(() => 32767) })).toMatchObject({ ok: false, reason: expect.stringMatching(/overflow/) });
+  });
+});

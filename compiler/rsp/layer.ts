@@ -1,0 +1,82 @@
+// A whole pointwise convolution layer (NCHW, N=1: X [K][HW] -> Y [Co][HW])
+// as RSP tasks, the way the `--rsp` wiring will dispatch it: output
+// channels split into groups whose weights fit the const block, positions
+// split into tiles of P columns gathered straight from the NCHW tensor with
+// one strided SP DMA each (K rows of P*2 bytes, skip (HW-P)*2), results
+// scattered back the same way. Also the eligibility check (why a layer
+// stays on the CPU), used by tests and reports.
+import { DnncError } from '../../ir/errors.js';
+import { Rsp } from './sim.js';
+import { gemmKernel } from './kernels/gemm.js';
+import { dmaLen, be16, fromBe16, type Requant } from './kernels/common.js';
+import { DMEM_SIZE } from './asm.js';
+
+export interface PointwiseLayer {
+  K: number; HW: number; Co: number;
+  weights: ArrayLike<number>; // [Co][K]
+  bias: ArrayLike<number>;    // [Co]
+  shift: ArrayLike<number>;   // [Co]
+  lo: number; hi: number;
+}
+
+/** Whether the RSP gives exactly the CPU int16 result for this layer, and why not. */
+export function pointwiseEligibility(l: PointwiseLayer): { ok: true } | { ok: false; reason: string } {
+  for (let c = 0; c < l.Co; c++) {
+    const s = l.shift[c]!;
+    if (!Number.isInteger(s) || s < 2 || s > 31) return { ok: false, reason: `channel ${c}: shift ${s} outside [2, 31]` };
+    let sumAbs = 0;
+    for (let k = 0; k < l.K; k++) sumAbs += Math.abs(l.weights[c * l.K + k]!);
+    const bound = 32768 * sumAbs + Math.abs(l.bias[c]!) + 2 ** (s - 1);
+    if (bound >= 2 ** 31) return { ok: false, reason: `channel ${c}: 32768*sum|w| + |b| + 2^(s-1) = ${bound} may overflow the 32-bit accumulator` };
+  }
+  if (l.HW % 8) return { ok: false, reason: `HW=${l.HW} is not a multiple of 8` };
+  if (l.K > 256) return { ok: false, reason: `K=${l.K} rows exceed one SP DMA (256)` };
+  return { ok: true };
+}
+
+/** Largest tile (P positions, Co channels per task) that fits DMEM. */
+export function planPointwise(K: number, HW: number, Co: number): { P: number; coPerTask: number } {
+  const Kp = Math.ceil(K / 8) * 8;
+  const dmem = (P: number, co: number) => 64 + Math.ceil((co * Kp * 2 + co * 16) / 16) * 16 + 2 * K * P * 2 + 2 * co * P * 2;
+  for (const P of [64, 48, 32, 24, 16, 8]) {
+    if (HW % P) continue;
+    for (let co = Co; co >= 1; co--) if (dmem(P, co) <= DMEM_SIZE && (HW - P) * 2 <= 0xfff) return { P, coPerTask: co };
+  }
+  throw new DnncError(`pointwise K=${K}, HW=${HW}: no tile fits DMEM`);
+}
+
+export interface LayerRun { y: Int16Array; tasks: number; instructions: number; dmaBytes: number }
+
+/** Run the layer on the simulated RSP; x is [K][HW] int16. */
+export function runPointwiseLayer(l: PointwiseLayer, x: Int16Array, opts: { P?: number; coPerTask?: number } = {}): LayerRun {
+  const plan = planPointwise(l.K, l.HW, l.Co);
+  const P = opts.P ?? plan.P, coPerTask = opts.coPerTask ?? plan.coPerTask;
+  const rsp = new Rsp(1 << 20);
+  const xAt = 0x10000, yAt = xAt + ((l.K * l.HW * 2 + 63) & ~63), cAt = yAt + ((l.Co * l.HW * 2 + 63) & ~63);
+  rsp.rdram.set(be16(x), xAt);
+  let tasks = 0;
+  for (let c0 = 0; c0 < l.Co; c0 += coPerTask) {
+    const co = Math.min(coPerTask, l.Co - c0);
+    const rq: Requant[] = [];
+    for (let c = c0; c < c0 + co; c++) rq.push({ shift: l.shift[c]!, bias: l.bias[c]!, lo: l.lo, hi: l.hi });
+    const w = Array.from({ length: co * l.K }, (_, i) => l.weights[c0 * l.K + i]!);
+    const k = gemmKernel({ K: l.K, P, Co: co, weights: w, requant: rq });
+    rsp.rdram.set(k.constData, cAt);
+    rsp.dmem.fill(0);
+    const dv = new DataView(rsp.dmem.buffer);
+    const skip = (l.HW - P) * 2;
+    const words = [l.HW / P, cAt, dmaLen(Math.ceil(k.constData.length / 8) * 8), 0,
+      xAt, P * 2, dmaLen(P * 2, l.K, skip), 0,
+      0, 0, 0, 0,
+      yAt + c0 * l.HW * 2, P * 2, dmaLen(P * 2, co, skip), 0];
+    words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
+    rsp.loadImem(k.image.imem);
+    rsp.run(0);
+    rsp.drain();
+    tasks++;
+  }
+  return {
+    y: fromBe16(rsp.rdram, yAt, l.Co * l.HW), tasks,
+    instructions: rsp.stats.instructions, dmaBytes: rsp.stats.dmaReadBytes + rsp.stats.dmaWriteBytes,
+  };
+}
