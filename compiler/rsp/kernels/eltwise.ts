@@ -26,19 +26,22 @@ export function liftAdd(am: number, bm: number, s: number): { ma: number; mb: nu
   return { ma, mb, shift: s + lift };
 }
 
-function loop(label: string, n: number, inner: string[], two: boolean): string[] {
+/** Loop over the tile 8 elements at a time; `inner(k)` handles vector k of an
+ * unrolled pair (offsets 16*k) when n is a multiple of 16. */
+function loop(label: string, n: number, inner: (k: number) => string[], two: boolean): string[] {
+  const u = n % 16 === 0 ? 2 : 1;
   return [
     'move $t5, $s0',
     ...(two ? ['move $t6, $s1'] : []),
     'move $t3, $s2',
-    `li $t4, ${n / 8}`,
+    `li $t4, ${n / (8 * u)}`,
     `${label}:`,
-    ...inner,
+    ...Array.from({ length: u }, (_, k) => inner(k)).flat(),
     'addiu $t4, $t4, -1',
-    'addiu $t5, $t5, 16',
-    ...(two ? ['addiu $t6, $t6, 16'] : []),
+    `addiu $t5, $t5, ${16 * u}`,
+    ...(two ? [`addiu $t6, $t6, ${16 * u}`] : []),
     `bnez $t4, ${label}`,
-    'addiu $t3, $t3, 16',
+    `addiu $t3, $t3, ${16 * u}`,
   ];
 }
 
@@ -46,20 +49,24 @@ export function addKernel(spec: AddSpec): RspKernel {
   checkN(spec.n);
   for (const m of [spec.ma, spec.mb]) if (!Number.isInteger(m) || m < -32768 || m > 32767) throw new DnncError(`RSP add: multiplier ${m} outside int16`);
   const lanes = requantLanes({ shift: spec.shift, bias: 0, lo: spec.lo, hi: spec.hi });
-  lanes[6] = spec.ma & 0xffff; lanes[7] = spec.mb & 0xffff;
-  const constData = be16(lanes);
-  const layout = { constBytes: 16, in0Bytes: spec.n * 2, in1Bytes: spec.n * 2, outBytes: spec.n * 2 };
+  // fast path: a*ma*2^(16-s) + b*mb*2^(16-s) + 2^15 at ACC(31..0) with vmudm/vmadm
+  // (signed x unsigned), read back as sat16(ACC(47..16)) = sat16(floor((sum + 2^(s-1)) / 2^s))
+  const fa = spec.shift <= 16 ? spec.ma * 2 ** (16 - spec.shift) : -1, fb = spec.shift <= 16 ? spec.mb * 2 ** (16 - spec.shift) : -1;
+  const fast = fa >= 0 && fa <= 0xffff && fb >= 0 && fb <= 0xffff;
+  if (fast) { lanes[2] = fa; lanes[3] = fb; lanes[6] = 0x8000; lanes[7] = 1; }
+  else { lanes[6] = spec.ma & 0xffff; lanes[7] = spec.mb & 0xffff; }
+  const constData = be16([...lanes, ...Array(8).fill(1)]);
+  const layout = { constBytes: 32, in0Bytes: spec.n * 2, in1Bytes: spec.n * 2, outBytes: spec.n * 2 };
   const base = wrapKernel(layout, []).map.const;
-  const body = loop('add_loop', spec.n, [
-    'lqv $v0[0], 0($t5)',
-    'lqv $v1[0], 0($t6)',
-    'vmudh $v15, $v0, $v30.e6',
-    'vmadh $v15, $v1, $v30.e7',
-    ...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'),
-    'sqv $v8[0], 0($t3)',
-  ], true);
-  const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`]);
-  return finishKernel({ name: 'add', description: `int16 add with rescale, ${spec.n} elements per tile`, layout, map, asm, constData, opsPerTile: spec.n });
+  const body = loop('add_loop', spec.n, (k) => {
+    const a = `$v0${2 * k}`, b = `$v0${2 * k + 1}`, y = k ? '$v09' : '$v08';
+    const ld = [`lqv ${a}[0], ${16 * k}($t5)`, `lqv ${b}[0], ${16 * k}($t6)`];
+    const st = `sqv ${y}[0], ${16 * k}($t3)`;
+    if (fast) return [...ld, `vmudm $v15, ${a}, $v30.e2`, `vmadm $v15, ${b}, $v30.e3`, `vmadm ${y}, $v29, $v30.e6`, `vge ${y}, ${y}, $v30.e4`, `vlt ${y}, ${y}, $v30.e5`, st];
+    return [...ld, `vmudh $v15, ${a}, $v30.e6`, `vmadh $v15, ${b}, $v30.e7`, ...requantAsm(y, '$v30', '$v12', '$v13', '$v14'), st];
+  }, true);
+  const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`, `lqv $v29[0], ${base + 16}($zero)`]);
+  return finishKernel({ name: 'add', description: `int16 add with rescale, ${spec.n} elements per tile${fast ? ' (vmudm path)' : ''}`, layout, map, asm, constData, opsPerTile: spec.n });
 }
 
 export function mulKernel(spec: MulSpec): RspKernel {
@@ -67,12 +74,12 @@ export function mulKernel(spec: MulSpec): RspKernel {
   const constData = be16(requantLanes({ shift: spec.shift, bias: 0, lo: spec.lo, hi: spec.hi }));
   const layout = { constBytes: 16, in0Bytes: spec.n * 2, in1Bytes: spec.n * 2, outBytes: spec.n * 2 };
   const base = wrapKernel(layout, []).map.const;
-  const body = loop('mul_loop', spec.n, [
-    'lqv $v0[0], 0($t5)',
-    'lqv $v1[0], 0($t6)',
-    'vmudh $v15, $v0, $v1',
-    ...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'),
-    'sqv $v8[0], 0($t3)',
+  const body = loop('mul_loop', spec.n, (k) => [
+    `lqv $v0${2 * k}[0], ${16 * k}($t5)`,
+    `lqv $v0${2 * k + 1}[0], ${16 * k}($t6)`,
+    `vmudh $v15, $v0${2 * k}, $v0${2 * k + 1}`,
+    ...requantAsm(k ? '$v09' : '$v08', '$v30', '$v12', '$v13', '$v14'),
+    `sqv ${k ? '$v09' : '$v08'}[0], ${16 * k}($t3)`,
   ], true);
   const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`]);
   return finishKernel({ name: 'mul', description: `int16 mul with rescale, ${spec.n} elements per tile`, layout, map, asm, constData, opsPerTile: spec.n });
@@ -84,12 +91,11 @@ export function clampKernel(spec: ClampSpec): RspKernel {
   const constData = be16([spec.lo & 0xffff, spec.hi & 0xffff, 0, 0, 0, 0, 0, 0]);
   const layout = { constBytes: 16, in0Bytes: spec.n * 2, in1Bytes: 0, outBytes: spec.n * 2 };
   const base = wrapKernel(layout, []).map.const;
-  // two vectors per iteration when possible (fewer loop instructions)
-  const body = loop('clamp_loop', spec.n, [
-    'lqv $v0[0], 0($t5)',
-    'vge $v0, $v0, $v30.e0',
-    'vlt $v0, $v0, $v30.e1',
-    'sqv $v0[0], 0($t3)',
+  const body = loop('clamp_loop', spec.n, (k) => [
+    `lqv $v0${k}[0], ${16 * k}($t5)`,
+    `vge $v0${k}, $v0${k}, $v30.e0`,
+    `vlt $v0${k}, $v0${k}, $v30.e1`,
+    `sqv $v0${k}[0], ${16 * k}($t3)`,
   ], false);
   const { asm, map } = wrapKernel(layout, body, [`lqv $v30[0], ${base}($zero)`]);
   return finishKernel({ name: 'clamp', description: `int16 clamp [${spec.lo}, ${spec.hi}], ${spec.n} elements per tile`, layout, map, asm, constData, opsPerTile: spec.n });
