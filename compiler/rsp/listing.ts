@@ -56,7 +56,7 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
     }
     case 'add': case 'mul': case 'clamp': {
       const n = o.n ?? 256;
-      kernel = name === 'add' ? addKernel({ n, ma: 1 << 2, mb: 1 << 3, shift: Math.max(2, o.shift ?? 3), lo: -32768, hi: 32767 })
+      kernel = name === 'add' ? addKernel({ n, ma: 1 << 2, mb: 1 << 1, shift: Math.max(2, o.shift ?? 3), lo: -32768, hi: 32767 })
         : name === 'mul' ? mulKernel({ n, shift, lo: -32768, hi: 32767 }) : clampKernel({ n, lo: 0, hi: 6 << 10 });
       in0 = Array.from({ length: tiles }, () => rand(n));
       if (name !== 'clamp') in1 = Array.from({ length: tiles }, () => rand(n));
