@@ -104,6 +104,7 @@ export function rspListing(name: string, o: ListingOptions = {}): ListingResult 
   out.push('');
   out.push(`# per tile (${tiles} tiles simulated, single-issue model: 1 cycle per instruction, DMA ${DMA_SETUP} + bytes/8 cycles):`);
   out.push(`#   compute instructions (static cycles)  ${run.computePerTile}`);
+  out.push(`#   compute cycles, pipeline estimate     ${run.pipelinedPerTile.toFixed(0)} (VU results 4 cycles, loads 3, SU+VU pairs; see Rsp.pipeline)`);
   out.push(`#   all instructions incl. DMA loop       ${run.totalPerTile.toFixed(1)} (of which DMA wait polling ${(s.dmaWaitInstructions / tiles).toFixed(1)})`);
   out.push(`#   DMA bytes                             ${run.dmaBytesPerTile} (in ${kernel.layout.in0Bytes + kernel.layout.in1Bytes}, out ${kernel.layout.outBytes}); const block ${kernel.layout.constBytes} B once`);
   out.push(`#   MACs / element ops                    ${kernel.opsPerTile} (${(kernel.opsPerTile / run.computePerTile).toFixed(2)} per cycle)`);

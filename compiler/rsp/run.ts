@@ -15,6 +15,8 @@ export interface TileRun {
   dmaBytesPerTile: number;
   /** executions per IMEM word */
   profile: Float64Array;
+  /** estimated cycles of the compute body per tile with VU latency stalls and SU/VU pairing (Rsp.pipeline) */
+  pipelinedPerTile: number;
 }
 
 const al = (x: number, a: number) => Math.ceil(x / a) * a;
@@ -47,10 +49,10 @@ export function runTiles(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []
   const out: Int16Array[] = [];
   for (let i = 0; i < n; i++) out.push(fromBe16(rsp.rdram, outAt + i * outStride, L.outBytes / 2));
   const c0 = k.image.symbols.get('compute')!, c1 = k.image.symbols.get('compute_end')!;
-  let comp = 0;
-  for (let a = c0; a < c1; a += 4) comp += rsp.profile[a >> 2]!;
+  let comp = 0, pipe = 0;
+  for (let a = c0; a < c1; a += 4) { comp += rsp.profile[a >> 2]!; pipe += rsp.pipeProfile[a >> 2]!; }
   return {
-    out, stats, profile: rsp.profile,
+    out, stats, profile: rsp.profile, pipelinedPerTile: pipe / Math.max(1, n),
     computePerTile: comp / Math.max(1, n),
     totalPerTile: stats.instructions / Math.max(1, n),
     dmaBytesPerTile: (stats.dmaReadBytes + stats.dmaWriteBytes - al(k.constData.length, 8)) / Math.max(1, n),

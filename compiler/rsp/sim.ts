@@ -57,6 +57,9 @@ export class Rsp {
   stats: SimStats = { instructions: 0, cycles: 0, dmaWaitInstructions: 0, dmaReadBytes: 0, dmaWriteBytes: 0, dmaCount: 0 };
   /** Counts executed instructions per IMEM word (for listings). */
   profile = new Float64Array(IMEM_SIZE / 4);
+  /** Estimated issue cycles charged to each IMEM word under the pipeline model (see pipeline()). */
+  pipeProfile = new Float64Array(IMEM_SIZE / 4);
+  private pipe = { t: 0, lastUnit: '', lastPaired: true, lastDests: [] as number[], lastBranch: false, readyG: new Float64Array(32), readyV: new Float64Array(32) };
 
   constructor(rdramBytes = 1 << 20) {
     this.rdram = new Uint8Array(rdramBytes);
@@ -176,6 +179,7 @@ export class Rsp {
       this.stats.instructions++;
       this.stats.cycles++;
       this.profile[pc0 >> 2]!++;
+      this.pipeline(w, pc0, target >= 0);
       const branch = this.step(w, pc0);
       if (branch >= 0) delayTarget = branch;
       if (target >= 0) this.pc = target & 0xffc;
@@ -262,6 +266,59 @@ export class Rsp {
       case OP_LWC2: case OP_SWC2: this.vector_ls(w, op === OP_SWC2); return -1;
     }
     throw new DnncError(`rsp sim: unsupported instruction 0x${w.toString(16).padStart(8, '0')} at 0x${pc.toString(16)}`);
+  }
+
+  /**
+   * Issue-cycle estimate with the documented RSP pipeline effects (n64brew
+   * "Reality Signal Processor/CPU Pipeline"): a VU register written by a VU
+   * op, a vector load or mtc2 is ready 4 cycles after issue; lw/lh/lb,
+   * mfc0, mfc2, cfc2 results 3 cycles after; other SU results next cycle;
+   * an SU and a VU instruction adjacent in program order issue together
+   * when the second does not read what the first writes (not in a branch
+   * delay slot). Accumulator and VCO/VCC dependencies are assumed
+   * forwarded. An estimate: the real pairing rules have more conditions.
+   */
+  private pipeline(w: number, pc: number, inDelaySlot: boolean) {
+    const op = w >>> 26, rs = (w >>> 21) & 31, rt = (w >>> 16) & 31, rd = (w >>> 11) & 31, sa = (w >>> 6) & 31;
+    const srcG: number[] = [], srcV: number[] = [];
+    let dstG = -1, dstV: number[] = [], latG = 1, unit = 'su', branch = false;
+    if (op === OP_COP2 && rs & 16) {
+      unit = 'vu';
+      const fn = w & 63;
+      if (fn === 0x1d) dstV = [sa];
+      else if (fn !== 0x37) { srcV.push(rd, rt); if (fn >= 0x30) srcV.push(sa); dstV = [sa]; }
+    } else if (op === OP_SPECIAL) {
+      const fn = w & 63;
+      if (fn === 0x08 || fn === 0x09) { srcG.push(rs); branch = true; if (fn === 0x09) dstG = rd; }
+      else if (fn !== 0x0d) { srcG.push(rs, rt); dstG = rd; }
+    } else if (op === OP_REGIMM) { srcG.push(rs); branch = true; if (rt & 0x10) dstG = 31; }
+    else if (op === 0x02 || op === 0x03) { branch = true; if (op === 0x03) dstG = 31; }
+    else if (op >= 0x04 && op <= 0x07) { srcG.push(rs, rt); branch = true; }
+    else if (op >= 0x08 && op <= 0x0f) { srcG.push(rs); dstG = rt; }
+    else if (op >= 0x20 && op <= 0x25) { srcG.push(rs); dstG = rt; latG = 3; }
+    else if (op >= 0x28 && op <= 0x2b) srcG.push(rs, rt);
+    else if (op === OP_COP0) { if (rs === 0) { dstG = rt; latG = 3; } else srcG.push(rt); }
+    else if (op === OP_COP2) {
+      if (rs === 0) { srcV.push(rd); dstG = rt; latG = 3; }
+      else if (rs === 4) { srcG.push(rt); dstV = [rd]; }
+      else if (rs === 2) { dstG = rt; latG = 3; }
+      else srcG.push(rt);
+    } else if (op === OP_LWC2) { srcG.push(rs); dstV = ((w >>> 11) & 31) === 11 ? [0, 1, 2, 3, 4, 5, 6, 7].map((k) => (rt & ~7) + k) : [rt]; }
+    else if (op === OP_SWC2) { srcG.push(rs); srcV.push(...(((w >>> 11) & 31) === 11 ? [0, 1, 2, 3, 4, 5, 6, 7].map((k) => (rt & ~7) + k) : [rt])); }
+    const p = this.pipe;
+    let ready = 0;
+    for (const g of srcG) if (g) ready = Math.max(ready, p.readyG[g]!);
+    for (const v of srcV) ready = Math.max(ready, p.readyV[v]!);
+    const dests = [...(dstG > 0 ? [dstG] : []), ...dstV.map((v) => 32 + v)];
+    const readsLast = srcG.some((g) => g && p.lastDests.includes(g)) || srcV.some((v) => p.lastDests.includes(32 + v));
+    let t: number;
+    if (!p.lastPaired && p.lastUnit && p.lastUnit !== unit && !inDelaySlot && !p.lastBranch && !readsLast && ready <= p.t) { t = p.t; p.lastPaired = true; }
+    else { t = Math.max(p.t + 1, ready); p.lastPaired = false; }
+    this.pipeProfile[pc >> 2]! += t - p.t;
+    p.t = t;
+    p.lastUnit = unit; p.lastDests = dests; p.lastBranch = branch;
+    if (dstG > 0) p.readyG[dstG] = t + latG;
+    for (const v of dstV) p.readyV[v] = t + 4;
   }
 
   private vector_ls(w: number, store: boolean) {

@@ -45,12 +45,13 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
     'addiu $a0, $t5, 4',
   ];
   const p0 = new PtrWalker('$t5', body), p1 = new PtrWalker('$t7', body), p2 = new PtrWalker('$a0', body);
+  // the 9 taps of a group are loaded first (VU registers are ready 4 cycles after a load), then multiplied
+  const TAPREG = ['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'];
   for (let g = 0; g < OW / 8; g++) {
-    let first = true;
     for (let ky = 0; ky < 3; ky++) {
       for (let kx = 0; kx < 3; kx++) {
         const off = ky * rowB + 16 * g;
-        const vr = `$v${(ky * 3 + kx) % 8}`;
+        const vr = TAPREG[ky * 3 + kx]!;
         if (kx === 0) body.push(`lqv ${vr}[0], ${p0.at(off)}`);
         else {
           const pw = kx === 1 ? p1 : p2;
@@ -58,11 +59,9 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
           const m = /^(-?\d+)\((.+)\)$/.exec(a)!;
           body.push(`lqv ${vr}[0], ${a}`, `lrv ${vr}[0], ${Number(m[1]) + 16}(${m[2]})`);
         }
-        const t = ky * 3 + kx;
-        body.push(`${first ? 'vmudh' : 'vmadh'} $v15, ${vr}, ${t < 8 ? '$v28' : '$v29'}.e${t % 8}`);
-        first = false;
       }
     }
+    for (let t = 0; t < 9; t++) body.push(`${t === 0 ? 'vmudh' : 'vmadh'} $v15, ${TAPREG[t]}, ${t < 8 ? '$v28' : '$v29'}.e${t % 8}`);
     body.push(...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'));
     body.push(`sqv $v8[0], ${16 * g}($t3)`);
   }

@@ -61,18 +61,19 @@ function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number): st
   if (wInRegs) for (let j = 0; j < Kp / 8; j++) body.push(`lqv $v${16 + j}[0], ${16 * j}($t0)`);
   body.push('move $t5, $s0                    # X column group', `li $t6, ${P / 8}`, 'gemm_pg:', 'move $t7, $t5');
   const xw = new PtrWalker('$t7', body);
-  const ww = new PtrWalker('$t2', [], 16);
+  const ww = new PtrWalker('$t2', body, 16);
   if (!wInRegs) body.push('move $t2, $t0');
+  // loads run AHEAD vectors before their use (a loaded VU register is ready 4 cycles later)
+  const AHEAD = 4;
+  const loadX = (k: number) => body.push(`lqv $v${k % 8}[0], ${xw.at(k * P * 2)}`);
+  const wReg = (k: number) => (wInRegs ? `$v${16 + (k >> 3)}` : `$v${16 + ((k >> 3) % 2)}`);
+  const loadW = (j: number) => body.push(`lqv $v${16 + (j % 2)}[0], ${ww.at(j * 16)}`);
+  if (!wInRegs) loadW(0);
+  for (let k = 0; k < Math.min(AHEAD, K); k++) loadX(k);
   for (let k = 0; k < K; k++) {
-    const xr = `$v${k % 8}`;
-    body.push(`lqv ${xr}[0], ${xw.at(k * P * 2)}`);
-    let wr: string;
-    if (wInRegs) wr = `$v${16 + (k >> 3)}`;
-    else {
-      wr = `$v${16 + ((k >> 3) % 2)}`;
-      if (k % 8 === 0) { ww.out = body; body.push(`lqv ${wr}[0], ${ww.at(k * 2)}`); }
-    }
-    body.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, ${xr}, ${wr}.e${k % 8}`);
+    if (k + AHEAD < K) loadX(k + AHEAD);
+    if (!wInRegs && k % 8 === 4 && 8 * ((k >> 3) + 1) < K) loadW((k >> 3) + 1);
+    body.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, $v${k % 8}, ${wReg(k)}.e${k % 8}`);
   }
   body.push(...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'));
   body.push(
@@ -89,27 +90,66 @@ function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number): st
   return body;
 }
 
-/** X registers of the X-stationary variant (20 vectors). */
-const XREGS = [0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 16, 17, 18, 19, 20, 21, 22, 23, 24].map((r) => `$v${String(r).padStart(2, '0')}`);
+/** X registers of the X-stationary variant (16 vectors). */
+const XREGS = [0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 16, 17, 18, 19, 20].map((r) => `$v${String(r).padStart(2, '0')}`);
 
-/** K <= 20: the K input vectors of an 8-position group stay in registers
- * while every output channel runs over them (one vmadh per 8 MACs). */
+/**
+ * K <= 16: the K input vectors of an 8-position group stay in registers
+ * while the output channels run over them (one vmadh per 8 MACs), two
+ * channels per loop iteration with alternating weight/param registers so
+ * that the next channel's loads pair with the current MACs and the two
+ * requantizations interleave (VU results are ready 4 cycles after issue).
+ */
 function xStationary(spec: GemmSpec, Kp: number, wBytes: number, base: number): string[] {
   const { K, P, Co } = spec;
+  const nw = Kp / 8;
+  const W = [['$v25', '$v26'], ['$v27', '$v28']], PR = ['$v30', '$v31'];
   const body: string[] = ['move $t5, $s0', 'move $t3, $s2', `li $t6, ${P / 8}`, 'gemmx_pg:', 'move $t7, $t5'];
   const xw = new PtrWalker('$t7', body);
   for (let k = 0; k < K; k++) body.push(`lqv ${XREGS[k]}[0], ${xw.at(k * P * 2)}`);
-  body.push(`li $t0, ${base}`, `li $t1, ${base + wBytes}`, 'move $a0, $t3', `li $t4, ${Co}`, 'gemmx_co:', 'lqv $v30[0], 0($t1)');
-  for (let j = 0; j < Kp / 8; j++) body.push(`lqv $v${25 + j}[0], ${16 * j}($t0)`);
-  for (let k = 0; k < K; k++) body.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, ${XREGS[k]}, $v${25 + (k >> 3)}.e${k % 8}`);
-  body.push(...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'));
+  body.push(`li $t0, ${base}`, `li $t1, ${base + wBytes}`, 'move $a0, $t3');
+  const loadSet = (set: number, co: number) => [
+    ...Array.from({ length: nw }, (_, j) => `lqv ${W[set]![j]}[0], ${co * Kp * 2 + 16 * j}($t0)`),
+  ];
+  const macs = (set: number, loads: string[]) => {
+    const out: string[] = [];
+    for (let k = 0; k < K; k++) {
+      if (loads[k]) out.push(loads[k]!);
+      out.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, ${XREGS[k]}, ${W[set]![k >> 3]}.e${k % 8}`);
+    }
+    for (let k = K; k < loads.length; k++) out.push(loads[k]!);
+    return out;
+  };
+  body.push(...loadSet(0, 0), `lqv ${PR[0]}[0], 0($t1)`);
+  const pairs = Math.floor(Co / 2);
+  if (pairs > 0) {
+    body.push(`li $t4, ${pairs}`, 'gemmx_co:');
+    body.push(...macs(0, [...loadSet(1, 1), `lqv ${PR[1]}[0], 16($t1)`]));
+    body.push('vsar $v08, COP2_ACC_HI', 'vsar $v09, COP2_ACC_MD');
+    body.push(...macs(1, loadSet(0, 2)));
+    body.push('vsar $v10, COP2_ACC_HI', 'vsar $v11, COP2_ACC_MD');
+    body.push(
+      `vaddc $v09, $v09, ${PR[0]}.e0`, `vadd $v08, $v08, ${PR[0]}.e1`,
+      `vaddc $v11, $v11, ${PR[1]}.e0`, `vadd $v10, $v10, ${PR[1]}.e1`,
+      `vmudn $v15, $v09, ${PR[0]}.e2`, `vmadh $v15, $v08, ${PR[0]}.e2`, `vmadm $v21, $v08, ${PR[0]}.e3`,
+      `vmudn $v15, $v11, ${PR[1]}.e2`, `vmadh $v15, $v10, ${PR[1]}.e2`, `vmadm $v22, $v10, ${PR[1]}.e3`,
+      `vge $v21, $v21, ${PR[0]}.e4`, `vge $v22, $v22, ${PR[1]}.e4`,
+      `vlt $v21, $v21, ${PR[0]}.e5`, `vlt $v22, $v22, ${PR[1]}.e5`,
+      `lqv ${PR[0]}[0], 32($t1)`,
+      'addiu $t4, $t4, -1',
+      `addiu $t0, $t0, ${2 * Kp * 2}`,
+      'addiu $t1, $t1, 32',
+      'sqv $v21[0], 0($a0)',
+      `sqv $v22[0], ${P * 2}($a0)`,
+      'bnez $t4, gemmx_co',
+      `addiu $a0, $a0, ${2 * P * 2}`,
+    );
+  }
+  if (Co % 2) {
+    body.push(...macs(0, []));
+    body.push(...requantAsm('$v21', PR[0]!, '$v08', '$v09', '$v15'), 'sqv $v21[0], 0($a0)');
+  }
   body.push(
-    'addiu $t4, $t4, -1',
-    'sqv $v8[0], 0($a0)',
-    `addiu $a0, $a0, ${P * 2}`,
-    `addiu $t0, $t0, ${Kp * 2}`,
-    'bnez $t4, gemmx_co',
-    'addiu $t1, $t1, 16',
     'addiu $t6, $t6, -1',
     'addiu $t5, $t5, 16',
     'bnez $t6, gemmx_pg',
