@@ -44,26 +44,43 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
     'addiu $t7, $t5, 2',
     'addiu $a0, $t5, 4',
   ];
-  const p0 = new PtrWalker('$t5', body), p1 = new PtrWalker('$t7', body), p2 = new PtrWalker('$a0', body);
-  // the 9 taps of a group are loaded first (VU registers are ready 4 cycles after a load), then multiplied
-  const TAPREG = ['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'];
-  for (let g = 0; g < OW / 8; g++) {
+  // Software pipelining across the 8-column groups of a row: the 9 taps of
+  // group g+1 (scalar-unit loads) are interleaved with the requantization of
+  // group g (vector unit), so they pair and fill the VU latency; two sets of
+  // tap registers alternate.
+  const pending: string[] = [];
+  const p0 = new PtrWalker('$t5', pending), p1 = new PtrWalker('$t7', pending), p2 = new PtrWalker('$a0', pending);
+  const TAPS = [['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'], ['$v13', '$v14', '$v16', '$v17', '$v18', '$v19', '$v20', '$v21', '$v22']];
+  const loads = (g: number): string[] => {
+    const out: string[] = [];
     for (let ky = 0; ky < 3; ky++) {
       for (let kx = 0; kx < 3; kx++) {
         const off = ky * rowB + 16 * g;
-        const vr = TAPREG[ky * 3 + kx]!;
-        if (kx === 0) body.push(`lqv ${vr}[0], ${p0.at(off)}`);
+        const vr = TAPS[g % 2]![ky * 3 + kx]!;
+        const pw = kx === 0 ? p0 : kx === 1 ? p1 : p2;
+        const at = pw.at(off);
+        out.push(...pending.splice(0));
+        if (kx === 0) out.push(`lqv ${vr}[0], ${at}`);
         else {
-          const pw = kx === 1 ? p1 : p2;
-          const a = pw.at(off);
-          const m = /^(-?\d+)\((.+)\)$/.exec(a)!;
-          body.push(`lqv ${vr}[0], ${a}`, `lrv ${vr}[0], ${Number(m[1]) + 16}(${m[2]})`);
+          const m = /^(-?\d+)\((.+)\)$/.exec(at)!;
+          out.push(`lqv ${vr}[0], ${at}`, `lrv ${vr}[0], ${Number(m[1]) + 16}(${m[2]})`);
         }
       }
     }
-    for (let t = 0; t < 9; t++) body.push(`${t === 0 ? 'vmudh' : 'vmadh'} $v15, ${TAPREG[t]}, ${t < 8 ? '$v28' : '$v29'}.e${t % 8}`);
-    body.push(...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'));
-    body.push(`sqv $v8[0], ${16 * g}($t3)`);
+    return out;
+  };
+  const G = OW / 8;
+  body.push(...loads(0));
+  for (let g = 0; g < G; g++) {
+    for (let t = 0; t < 9; t++) body.push(`${t === 0 ? 'vmudh' : 'vmadh'} $v15, ${TAPS[g % 2]![t]}, ${t < 8 ? '$v28' : '$v29'}.e${t % 8}`);
+    const rq = requantAsm('$v08', '$v30', '$v09', '$v10', '$v11');
+    const next = g + 1 < G ? loads(g + 1) : [];
+    // loads may move the pointers (addiu): keep each addiu before the loads that need it
+    for (let i = 0; i < rq.length; i++) {
+      body.push(rq[i]!);
+      for (let j = 0; j < 2 && next.length; j++) body.push(next.shift()!);
+    }
+    body.push(...next, `sqv $v08[0], ${16 * g}($t3)`);
   }
   // rewind the walkers' drift so each row starts from the same state
   const fix: string[] = [];
