@@ -171,3 +171,17 @@ describe('RSP simulator: loads, stores, scalar unit, DMA', () => {
     expect(() => exec('li $t0, 4\nmtc0 $t0, SP_MEM_ADDR\nli $t0, 7\nmtc0 $t0, SP_RD_LEN')).toThrow(/aligned/);
   });
 });
+
+describe('RSP simulator: pipeline estimate', () => {
+  /** cycles between the issue of instruction 0 and instruction 1 */
+  const gap = (code: string) => exec(code).pipeProfile[1]!;
+  it('stalls a VU read of a freshly loaded register (ready 4 cycles after) and pairs independent SU/VU neighbours', () => {
+    expect(gap('lqv $v01[0], 0($zero)\nvmudh $v02, $v01, $v01')).toBe(4);
+    expect(gap('lqv $v01[0], 0($zero)\nvmudh $v02, $v03, $v03')).toBe(0); // paired
+    expect(gap('vmudh $v02, $v03, $v03\nvadd $v04, $v02, $v02')).toBe(4);
+    expect(gap('vmudh $v02, $v03, $v03\nvadd $v04, $v05, $v05')).toBe(1); // two VU ops never pair
+    expect(gap('lw $t0, 0($zero)\naddu $t1, $t0, $t0')).toBe(3);
+    expect(gap('addiu $t0, $zero, 1\naddu $t1, $t0, $t0')).toBe(1);
+    expect(gap('vmudh $v02, $v03, $v03\nsqv $v02[0], 0($zero)')).toBe(4);
+  });
+});

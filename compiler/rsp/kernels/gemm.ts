@@ -44,7 +44,7 @@ export function gemmKernel(spec: GemmSpec): RspKernel {
   });
 }
 
-/** K > 20: per output channel the weights sit in registers (K <= 112) or are
+/** K > 16: per output channel the weights sit in registers (K <= 112) or are
  * reloaded every 8 k; X is streamed from DMEM (one lqv per MAC). */
 function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number): string[] {
   const body: string[] = [];
