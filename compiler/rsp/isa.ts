@@ -46,9 +46,7 @@ for (const [n, op, scale] of [['bv', 0, 1], ['sv', 1, 2], ['lv', 2, 4], ['dv', 3
   VLS['l' + n] = { op, store: false, scale };
   VLS['s' + n] = { op, store: true, scale };
 }
-VLS['swv'] = { op: 7, store: true, scale: 16 };
-// swv shares sub-opcode 7 with suv in libdragon's table; we do not assemble it
-delete VLS['swv'];
+// lhv/lfv/shv/sfv (sub-opcodes 8, 9) assemble but are not simulated; swv is not supported.
 
 /** Element selector names for computational opcodes (libdragon's .v/.q0/.h0/.e0 and [0q]/[0h] forms). */
 export function elementName(e: number): string {

@@ -193,3 +193,26 @@ describe('RSP pointwise layer (NCHW tensor, strided SP DMA gather/scatter, sever
     expect(pointwiseEligibility({ ...layer, weights: w.map(() => 32767) })).toMatchObject({ ok: false, reason: expect.stringMatching(/overflow/) });
   });
 });
+
+describe('the simulator catches a broken double-buffering protocol', () => {
+  it('without the DMA_BUSY waits, a tile is read before its DMA lands: wrong results', async () => {
+    // (with several tiles the DMA_FULL waits before each prefetch happen to order the
+    // queue; a single-tile task has no prefetch, so only DMA_BUSY protects it)
+    const { assemble } = await import('../../compiler/rsp/asm.js');
+    const r = prng(51);
+    const n = 64;
+    const good = addKernel({ n, ma: 1, mb: 1, shift: 2, lo: -32768, hi: 32767 });
+    const A = [randInt16(r, n)], B = [randInt16(r, n)];
+    const ok = runTiles(good, A, B);
+    // drop every DMA_BUSY wait before the compute body (the DMA_FULL waits stay, so no DMA overflows)
+    const lines = good.asm.split('\n');
+    const end = lines.findIndex((l) => l.startsWith('compute:'));
+    let dropped = 0;
+    for (let i = 0; i < end; i++) if (/bnez \$t8, wait_idle/.test(lines[i]!)) { lines[i] = '  nop'; dropped++; }
+    expect(dropped).toBe(2);
+    const broken = { ...good, asm: lines.join('\n'), image: assemble(lines.join('\n')) };
+    const bad = runTiles(broken, A, B);
+    const diff = bad.out.reduce((s, o, t) => s + mismatches(o, ok.out[t]!), 0);
+    expect(diff).toBeGreaterThan(0);
+  });
+});
