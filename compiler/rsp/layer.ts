@@ -8,7 +8,7 @@
 import { DnncError } from '../../ir/errors.js';
 import { Rsp } from './sim.js';
 import { gemmKernel } from './kernels/gemm.js';
-import { dmaLen, be16, fromBe16, type Requant } from './kernels/common.js';
+import { dmaLen, be16, fromBe16, chooseAcc, type Requant } from './kernels/common.js';
 import { DMEM_SIZE } from './asm.js';
 
 export interface PointwiseLayer {
@@ -19,25 +19,22 @@ export interface PointwiseLayer {
   lo: number; hi: number;
 }
 
-/** Whether the RSP gives exactly the CPU int16 result for this layer, and why not. */
-export function pointwiseEligibility(l: PointwiseLayer): { ok: true } | { ok: false; reason: string } {
-  for (let c = 0; c < l.Co; c++) {
-    const s = l.shift[c]!;
-    if (!Number.isInteger(s) || s < 2 || s > 31) return { ok: false, reason: `channel ${c}: shift ${s} outside [2, 31]` };
-    let sumAbs = 0;
-    for (let k = 0; k < l.K; k++) sumAbs += Math.abs(l.weights[c * l.K + k]!);
-    const bound = 32768 * sumAbs + Math.abs(l.bias[c]!) + 2 ** (s - 1);
-    if (bound >= 2 ** 31) return { ok: false, reason: `channel ${c}: 32768*sum|w| + |b| + 2^(s-1) = ${bound} may overflow the 32-bit accumulator` };
-  }
+/** Whether the RSP gives exactly the CPU int16 result for this layer (and with which accumulator), and why not. */
+export function pointwiseEligibility(l: PointwiseLayer): { ok: true; acc: 32 | 48 } | { ok: false; reason: string } {
   if (l.HW % 8) return { ok: false, reason: `HW=${l.HW} is not a multiple of 8` };
   if (l.K > 256) return { ok: false, reason: `K=${l.K} rows exceed one SP DMA (256)` };
-  return { ok: true };
+  const qs: Requant[] = Array.from({ length: l.Co }, (_, c) => ({ shift: l.shift[c]!, bias: l.bias[c]!, lo: l.lo, hi: l.hi }));
+  try {
+    return { ok: true, acc: chooseAcc(qs, (c) => { let a = 0; for (let k = 0; k < l.K; k++) a += Math.abs(l.weights[c * l.K + k]!); return a; }) };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  }
 }
 
 /** Largest tile (P positions, Co channels per task) that fits DMEM. */
-export function planPointwise(K: number, HW: number, Co: number): { P: number; coPerTask: number } {
-  const Kp = Math.ceil(K / 8) * 8;
-  const dmem = (P: number, co: number) => 64 + Math.ceil((co * Kp * 2 + co * 16) / 16) * 16 + 2 * K * P * 2 + 2 * co * P * 2;
+export function planPointwise(K: number, HW: number, Co: number, acc: 32 | 48 = 32): { P: number; coPerTask: number } {
+  const Kp = Math.ceil(K / 8) * 8, wmul = acc === 48 ? 2 : 1;
+  const dmem = (P: number, co: number) => 64 + Math.ceil((co * Kp * 2 * wmul + co * 16 + (acc === 48 ? 16 : 0)) / 16) * 16 + 2 * K * P * 2 + 2 * co * P * 2;
   for (const P of [64, 48, 32, 24, 16, 8]) {
     if (HW % P) continue;
     for (let co = Co; co >= 1; co--) if (dmem(P, co) <= DMEM_SIZE && (HW - P) * 2 <= 0xfff) return { P, coPerTask: co };
@@ -49,7 +46,9 @@ export interface LayerRun { y: Int16Array; tasks: number; instructions: number; 
 
 /** Run the layer on the simulated RSP; x is [K][HW] int16. */
 export function runPointwiseLayer(l: PointwiseLayer, x: Int16Array, opts: { P?: number; coPerTask?: number } = {}): LayerRun {
-  const plan = planPointwise(l.K, l.HW, l.Co);
+  const el = pointwiseEligibility(l);
+  if (!el.ok) throw new DnncError(`pointwise layer cannot run exactly on the RSP: ${el.reason}`);
+  const plan = planPointwise(l.K, l.HW, l.Co, el.acc);
   const P = opts.P ?? plan.P, coPerTask = opts.coPerTask ?? plan.coPerTask;
   const rsp = new Rsp(1 << 20);
   const xAt = 0x10000, yAt = xAt + ((l.K * l.HW * 2 + 63) & ~63), cAt = yAt + ((l.Co * l.HW * 2 + 63) & ~63);

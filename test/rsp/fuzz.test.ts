@@ -5,7 +5,7 @@ import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
 import { depthwiseKernel, depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
 import { addKernel, mulKernel } from '../../compiler/rsp/kernels/eltwise.js';
 import { maxpoolKernel, avgpoolKernel } from '../../compiler/rsp/kernels/pool.js';
-import { requantLanes, type Requant, type RspKernel } from '../../compiler/rsp/kernels/common.js';
+import { requantLanes, requant48Lanes, type Requant, type RspKernel } from '../../compiler/rsp/kernels/common.js';
 import { runTiles } from '../../compiler/rsp/run.js';
 import { prng, randInt16, cRef, KIND, mismatches } from './helpers.js';
 
@@ -21,7 +21,18 @@ describe('RSP kernels on random shapes', () => {
     let ran = 0;
     for (let it = 0; it < 40; it++) {
       const kind = it % 5;
-      if (kind === 0) {
+      if (kind === 0 && it % 10 === 5) {
+        // 48-bit accumulation: full-range weights, shifts in [16, 31], checked against the CPU kernel
+        const K = r.int(1, 60), P = 8 * r.int(1, 3), Co = r.int(1, 8);
+        const w = randInt16(r, K * Co);
+        const rq: Requant[] = Array.from({ length: Co }, () => ({ shift: r.int(16, 31), bias: r.int(-(2 ** 28), 2 ** 28), lo: -32768, hi: 32767 }));
+        const k = fits(() => gemmKernel({ K, P, Co, weights: w, requant: rq, acc: 48 }));
+        if (!k) continue;
+        const x = [randInt16(r, K * P)];
+        const run = runTiles(k, x);
+        const prm = rq.flatMap((q) => requant48Lanes(q).map((v) => (v << 16) >> 16));
+        expect(mismatches(run.out[0]!, cRef(KIND.gemm, [K, P, Co, -32768, 32767], [x[0]!, w, prm, rq.map((q) => q.shift)])[1]), `gemm48 K=${K} P=${P} Co=${Co}`).toBe(0);
+      } else if (kind === 0) {
         const K = r.int(1, 40), P = 8 * r.int(1, 4), Co = r.int(1, 12);
         const w = randInt16(r, K * Co, -500, 500);
         const rq: Requant[] = Array.from({ length: Co }, () => ({ shift: r.int(2, 31), bias: r.int(-(2 ** 20), 2 ** 20), lo: r.int(-32768, 0), hi: r.int(1, 32767) }));

@@ -8,7 +8,7 @@ import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
 import { depthwiseKernel, depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
 import { addKernel, mulKernel, clampKernel, liftAdd } from '../../compiler/rsp/kernels/eltwise.js';
 import { maxpoolKernel, avgpoolKernel } from '../../compiler/rsp/kernels/pool.js';
-import { requantLanes, type Requant } from '../../compiler/rsp/kernels/common.js';
+import { requantLanes, requant48Lanes, type Requant } from '../../compiler/rsp/kernels/common.js';
 import { runTiles } from '../../compiler/rsp/run.js';
 import { prng, randInt16, cRef, KIND, mismatches } from './helpers.js';
 
@@ -43,12 +43,13 @@ describe('RSP GEMM / pointwise tile', () => {
     });
   }
 
-  it('outside the |sum| < 2^31 contract the simulator still equals the RSP-exact C (which models the 32-bit wrap)', () => {
+  it('outside the |sum| < 2^31 contract (refused by default, forced here) the simulator still equals the RSP-exact C, which models the 32-bit wrap', () => {
     const r = prng(9);
     const K = 16, P = 8, Co = 4;
     const w = randInt16(r, K * Co, 20000, 32767);
     const rq: Requant[] = Array.from({ length: Co }, (_, i) => ({ shift: [4, 12, 20, 28][i]!, bias: r.int(-(2 ** 30), 2 ** 30), lo: -32768, hi: 32767 }));
-    const k = gemmKernel({ K, P, Co, weights: w, requant: rq });
+    expect(() => gemmKernel({ K, P, Co, weights: w, requant: rq })).toThrow(/could overflow.*48-bit accumulation: channel 0: shift 4 outside \[16, 32\]/);
+    const k = gemmKernel({ K, P, Co, weights: w, requant: rq, acc: 'wrap32' });
     const tiles = [randInt16(r, K * P, 20000, 32767), randInt16(r, K * P, -32768, -20000)];
     const run = runTiles(k, tiles);
     let cpuDiff = 0;
@@ -61,8 +62,49 @@ describe('RSP GEMM / pointwise tile', () => {
   });
 
   it('rejects shifts the RSP sequence cannot do and tiles that do not fit DMEM', () => {
-    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8), requant: [{ shift: 1, bias: 0, lo: -32768, hi: 32767 }] })).toThrow(/shift in \[2, 32\]/);
+    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8), requant: [{ shift: 1, bias: 0, lo: -32768, hi: 32767 }] })).toThrow(/shift 1 outside \[2, 31\].*shift 1 outside \[16, 32\]/);
     expect(() => gemmKernel({ K: 64, P: 64, Co: 8, weights: new Int16Array(512), requant: Array(8).fill({ shift: 8, bias: 0, lo: -32768, hi: 32767 }) })).toThrow(/DMEM/);
+  });
+});
+
+describe('RSP 48-bit accumulation (full-range int16 weights and inputs)', () => {
+  const prm48 = (rq: Requant[]) => rq.flatMap((q) => requant48Lanes(q).map((x) => (x << 16) >> 16));
+  for (const c of [{ K: 27, P: 16, Co: 6, seed: 61 }, { K: 72, P: 8, Co: 4, seed: 62 }, { K: 110, P: 8, Co: 1, seed: 63 }, { K: 5, P: 8, Co: 3, seed: 64 }]) {
+    it(`gemm K=${c.K} P=${c.P} Co=${c.Co}: simulator == CPU qconv2d_i16 (int64 accumulator)`, () => {
+      const r = prng(c.seed);
+      const w = randInt16(r, c.K * c.Co);
+      const rq: Requant[] = Array.from({ length: c.Co }, (_, i) => ({ shift: [16, 17, 18, 24, 31, 20][i % 6]!, bias: r.int(-(2 ** 29), 2 ** 29), lo: i % 2 ? 0 : -32768, hi: 32767 }));
+      const k = gemmKernel({ K: c.K, P: c.P, Co: c.Co, weights: w, requant: rq });
+      expect(k.description).toMatch(/48-bit accumulation/);
+      const tiles = [randInt16(r, c.K * c.P), randInt16(r, c.K * c.P, 30000, 32767)];
+      const run = runTiles(k, tiles);
+      for (let t = 0; t < tiles.length; t++) {
+        const [, cpu] = cRef(KIND.gemm, [c.K, c.P, c.Co, -32768, 32767], [tiles[t]!, w, prm48(rq), rq.map((q) => q.shift)]);
+        // the harness clamps to one range for all channels: apply each channel's own clamp to the CPU result
+        const want = cpu.map((v, i) => Math.max(rq[Math.floor(i / c.P)]!.lo, v));
+        expect(mismatches(run.out[t]!, want)).toBe(0);
+      }
+    });
+  }
+  it('depthwise 3x3 with full-range weights: simulator == CPU qconv2d_i16 (group=C)', () => {
+    const r = prng(65);
+    const C = 3, OH = 4, OW = 16, IWp = depthwiseRowWidth(OW);
+    const w = randInt16(r, C * 9);
+    const rq: Requant[] = Array.from({ length: C }, (_, i) => ({ shift: [16, 17, 22][i]!, bias: r.int(-1000000, 1000000), lo: -32768, hi: 32767 }));
+    const k = depthwiseKernel({ C, OH, OW, weights: w, requant: rq });
+    expect(k.description).toMatch(/48-bit/);
+    const tiles = [randInt16(r, C * (OH + 2) * IWp), randInt16(r, C * (OH + 2) * IWp)];
+    const run = runTiles(k, tiles);
+    for (let t = 0; t < 2; t++) {
+      const [, cpu] = cRef(KIND.dw, [C, OH, OW, IWp, -32768, 32767], [tiles[t]!, w, prm48(rq), rq.map((q) => q.shift)]);
+      expect(mismatches(run.out[t]!, cpu)).toBe(0);
+    }
+  });
+  it('chooses 32-bit accumulation when the weights allow it, and refuses what neither can do exactly', () => {
+    const small = gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(100), requant: [{ shift: 12, bias: 0, lo: 0, hi: 32767 }] });
+    expect(small.description).toMatch(/32-bit/);
+    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(30000), requant: [{ shift: 12, bias: 0, lo: 0, hi: 32767 }] })).toThrow(/48-bit accumulation: channel 0: shift 12 outside \[16, 32\]/);
+    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(30000), requant: [{ shift: 20, bias: 0, lo: 0, hi: 32767 }], acc: 32 })).toThrow(/could overflow/);
   });
 });
 
@@ -179,7 +221,7 @@ describe('RSP pointwise layer (NCHW tensor, strided SP DMA gather/scatter, sever
     const bias = Array.from({ length: Co }, () => r.int(-100000, 100000));
     const shift = Array.from({ length: Co }, () => r.int(8, 22));
     const layer = { K, HW, Co, weights: w, bias, shift, lo: 0, hi: 32767 };
-    expect(pointwiseEligibility(layer)).toEqual({ ok: true });
+    expect(pointwiseEligibility(layer)).toEqual({ ok: true, acc: 32 });
     const plan = planPointwise(K, HW, Co);
     expect(plan.coPerTask).toBeLessThan(Co); // the weights need more than one task
     const x = randInt16(r, K * HW);
@@ -190,7 +232,13 @@ describe('RSP pointwise layer (NCHW tensor, strided SP DMA gather/scatter, sever
     expect(mismatches(run.y, ref)).toBe(0);
     expect(mismatches(run.y, cpu)).toBe(0);
     expect(pointwiseEligibility({ ...layer, shift: shift.map(() => 1) })).toMatchObject({ ok: false, reason: expect.stringMatching(/shift 1/) });
-    expect(pointwiseEligibility({ ...layer, weights: w.map(() => 32767) })).toMatchObject({ ok: false, reason: expect.stringMatching(/overflow/) });
+    expect(pointwiseEligibility({ ...layer, weights: w.map(() => 32767) })).toMatchObject({ ok: false, reason: expect.stringMatching(/could overflow.*shift \d+ outside \[16, 32\]/) });
+    // full-range weights with shifts >= 16: 48-bit accumulation, still equal to the CPU
+    const wide = { ...layer, weights: randInt16(r, K * Co), shift: shift.map(() => r.int(16, 24)) };
+    expect(pointwiseEligibility(wide)).toEqual({ ok: true, acc: 48 });
+    const runW = runPointwiseLayer(wide, x);
+    const prmW = bias.flatMap((b, c) => requant48Lanes({ shift: wide.shift[c]!, bias: b, lo: 0, hi: 32767 }).map((v) => (v << 16) >> 16));
+    expect(mismatches(runW.y, cRef(KIND.gemm, [K, HW, Co, 0, 32767], [x, wide.weights, prmW, wide.shift])[1])).toBe(0);
   });
 });
 

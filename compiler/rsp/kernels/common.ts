@@ -107,6 +107,79 @@ export function requantAsm(vy: string, vp: string, vh: string, vm: string, vt: s
   ];
 }
 
+/**
+ * 48-bit accumulation (sum at ACC(47..0), exact for |sum| < 2^47): the
+ * channel's param vector is [c_lo, c_mid, m1, m2, lo, hi, m34, 0] with
+ * c = bias + 2^(s-1) and the rescale V * (m1 + m2 + 2*m34) = V * 2^(32-s)
+ * of V = ACC(47..16) split into pairs of at most 2^14 (vmudn's multiplier
+ * is signed): s >= 18 one pair, s = 17 two, s = 16 four. Shifts in [16, 32].
+ */
+export function requant48Lanes(q: Requant): number[] {
+  const s = q.shift;
+  if (!Number.isInteger(s) || s < 16 || s > 32) throw new DnncError(`RSP 48-bit requantization needs a shift in [16, 32], got ${s}`);
+  const c = q.bias + 2 ** (s - 1);
+  if (c < -(2 ** 31) || c >= 2 ** 31) throw new DnncError(`RSP requantization: bias + rounding ${c} does not fit 32 bits`);
+  if (q.lo < -32768 || q.hi > 32767 || q.lo > q.hi) throw new DnncError(`RSP requantization: clamp [${q.lo}, ${q.hi}] outside int16`);
+  const cu = c < 0 ? c + 2 ** 32 : c;
+  const m1 = s >= 18 ? 2 ** (32 - s) : 16384, m2 = s <= 17 ? 16384 : 0, m34 = s === 16 ? 16384 : 0;
+  return [cu & 0xffff, Math.floor(cu / 65536) & 0xffff, m1, m2, q.lo & 0xffff, q.hi & 0xffff, m34, 0];
+}
+
+/** Rescale pairs needed by a set of 48-bit requantizations (1, 2 or 4). */
+export function requant48Pairs(qs: Requant[]): number {
+  return qs.some((q) => q.shift === 16) ? 4 : qs.some((q) => q.shift === 17) ? 2 : 1;
+}
+
+/**
+ * Readout of a 48-bit sum (built with vmudm/vmadm + vmadh sign fix-ups):
+ * add c at ACC(31..0) (vmadh ones*c_mid, vmadm ones*c_lo), read
+ * V = ACC(47..16) (vsar), y = sat16(V * 2^(32-s) >> 16) via vmudn/vmadh
+ * pairs, clamp. `ones` is a vector of 1s. Clobbers vh, vm and $v15.
+ */
+export function requant48Asm(vy: string, vp: string, vh: string, vm: string, ones: string, pairs: number): string[] {
+  const out = [
+    `vmadh $v15, ${ones}, ${vp}.e1`,
+    `vmadm $v15, ${ones}, ${vp}.e0`,
+    `vsar ${vh}, COP2_ACC_HI`,
+    `vsar ${vm}, COP2_ACC_MD`,
+    `vmudn $v15, ${vm}, ${vp}.e2`,
+    `vmadh ${vy}, ${vh}, ${vp}.e2`,
+  ];
+  if (pairs >= 2) out.push(`vmadn $v15, ${vm}, ${vp}.e3`, `vmadh ${vy}, ${vh}, ${vp}.e3`);
+  if (pairs >= 4) out.push(`vmadn $v15, ${vm}, ${vp}.e6`, `vmadh ${vy}, ${vh}, ${vp}.e6`, `vmadn $v15, ${vm}, ${vp}.e6`, `vmadh ${vy}, ${vh}, ${vp}.e6`);
+  out.push(`vge ${vy}, ${vy}, ${vp}.e4`, `vlt ${vy}, ${vy}, ${vp}.e5`);
+  return out;
+}
+
+/**
+ * Accumulator width for a set of channels with weight rows `w(c)`: 32 when
+ * 32768 * sum|w| + |bias| + 2^(s-1) < 2^31 and s in [2, 31] (one vmadh per
+ * 8 MACs), else 48 when s in [16, 32] (vmadm + vmadh per 8 MACs), else a
+ * DnncError saying why the RSP cannot do it exactly.
+ */
+export function chooseAcc(qs: Requant[], rowAbsSum: (c: number) => number, want?: 32 | 48 | 'wrap32'): 32 | 48 {
+  let why32 = '', why48 = '';
+  qs.forEach((q, c) => {
+    const s = q.shift;
+    if (!why32) {
+      if (!Number.isInteger(s) || s < 2 || s > 31) why32 = `channel ${c}: shift ${s} outside [2, 31]`;
+      else {
+        const bound = 32768 * rowAbsSum(c) + Math.abs(q.bias) + 2 ** (s - 1);
+        if (bound >= 2 ** 31) why32 = `channel ${c}: 32768 * sum|w| + |bias| + 2^(s-1) = ${bound} >= 2^31 (the sum could overflow)`;
+      }
+    }
+    if (!why48 && (!Number.isInteger(s) || s < 16 || s > 32)) why48 = `channel ${c}: shift ${s} outside [16, 32]`;
+  });
+  // 'wrap32': 32-bit accumulation without the overflow check (tests of the RSP-exact C model)
+  if (want === 'wrap32') return 32;
+  if (want === 32 && why32) throw new DnncError(`RSP kernel: 32-bit accumulation: ${why32}`);
+  if (want === 48 && why48) throw new DnncError(`RSP kernel: 48-bit accumulation: ${why48}`);
+  if (want) return want;
+  if (!why32) return 32;
+  if (!why48) return 48;
+  throw new DnncError(`RSP kernel: 32-bit accumulation: ${why32}; 48-bit accumulation: ${why48}`);
+}
+
 export interface BodyCtx {
   map: DmemMap;
   /** unique label prefix */

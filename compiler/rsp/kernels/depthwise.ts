@@ -5,12 +5,14 @@
 // halo (and zero padding at the borders). Y tile: C planes of OH x OW, OW a
 // multiple of 8. The kx = 1, 2 taps are unaligned 16-byte loads (lqv+lrv).
 import { DnncError } from '../../../ir/errors.js';
-import { wrapKernel, finishKernel, requantLanes, requantAsm, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
 
 export interface DepthwiseSpec {
   C: number; OH: number; OW: number;
   weights: Int16Array | number[]; // [C][9]
   requant: Requant[];
+  /** accumulator width; default: 32 when the weights allow it exactly, else 48 ('wrap32': 32 unchecked, for tests) */
+  acc?: 32 | 48 | 'wrap32';
 }
 
 export function depthwiseRowWidth(OW: number): number { return Math.ceil((OW + 2) / 8) * 8; }
@@ -20,18 +22,28 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
   if (OW % 8 || OW <= 0 || OH <= 0 || C <= 0) throw new DnncError(`RSP depthwise: OW=${OW} must be a positive multiple of 8`);
   if (spec.weights.length !== C * 9 || spec.requant.length !== C) throw new DnncError('RSP depthwise: C x 9 weights and C requant entries');
   const IWp = depthwiseRowWidth(OW), rowB = IWp * 2;
-  const w = new Int16Array(C * 16);
-  for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) w[c * 16 + t] = spec.weights[c * 9 + t]!;
+  const acc = chooseAcc(spec.requant, (c) => { let a = 0; for (let t = 0; t < 9; t++) a += Math.abs(spec.weights[c * 9 + t]!); return a; }, spec.acc);
+  const wide = acc === 48;
+  // weights [C][16] (9 used); acc48: sign rows [C][16] after them (-1 where w < 0)
+  const w = new Int16Array(C * 16 * (wide ? 2 : 1));
+  for (let c = 0; c < C; c++) for (let t = 0; t < 9; t++) {
+    w[c * 16 + t] = spec.weights[c * 9 + t]!;
+    if (wide) w[C * 16 + c * 16 + t] = spec.weights[c * 9 + t]! < 0 ? -1 : 0;
+  }
+  const wBytes = w.length * 2;
   const prm: number[] = [];
-  for (const q of spec.requant) prm.push(...requantLanes(q));
-  const constData = new Uint8Array(C * 32 + C * 16);
+  for (const q of spec.requant) prm.push(...(wide ? requant48Lanes(q) : requantLanes(q)));
+  const constData = new Uint8Array(wBytes + C * 16 + (wide ? 16 : 0));
   constData.set(be16(w), 0);
-  constData.set(be16(prm), C * 32);
+  constData.set(be16(prm), wBytes);
+  if (wide) constData.set(be16(Array(8).fill(1)), wBytes + C * 16);
+  const pairs = requant48Pairs(spec.requant);
   const layout = { constBytes: constData.length, in0Bytes: C * (OH + 2) * rowB, in1Bytes: 0, outBytes: C * OH * OW * 2 };
   const base = wrapKernel(layout, []).map.const;
   const body: string[] = [
     `li $t0, ${base}                 # weights of c`,
-    `li $t1, ${base + C * 32}        # param vector of c`,
+    `li $t1, ${base + wBytes}        # param vector of c`,
+    ...(wide ? [`li $a1, ${base + C * 32}             # sign rows of c`] : []),
     'move $t3, $s2',
     'move $t5, $s0                  # input plane row',
     `li $t4, ${C}`,
@@ -39,6 +51,7 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
     'lqv $v30[0], 0($t1)',
     'lqv $v28[0], 0($t0)',
     'lqv $v29[0], 16($t0)',
+    ...(wide ? ['lqv $v23[0], 0($a1)', 'lqv $v24[0], 16($a1)'] : []),
     `li $t6, ${OH}`,
     'dw_row:',
     'addiu $t7, $t5, 2',
@@ -72,8 +85,12 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
   const G = OW / 8;
   body.push(...loads(0));
   for (let g = 0; g < G; g++) {
-    for (let t = 0; t < 9; t++) body.push(`${t === 0 ? 'vmudh' : 'vmadh'} $v15, ${TAPS[g % 2]![t]}, ${t < 8 ? '$v28' : '$v29'}.e${t % 8}`);
-    const rq = requantAsm('$v08', '$v30', '$v09', '$v10', '$v11');
+    for (let t = 0; t < 9; t++) {
+      const x = TAPS[g % 2]![t], e = `.e${t % 8}`;
+      if (wide) body.push(`${t === 0 ? 'vmudm' : 'vmadm'} $v15, ${x}, ${t < 8 ? '$v28' : '$v29'}${e}`, `vmadh $v15, ${x}, ${t < 8 ? '$v23' : '$v24'}${e}`);
+      else body.push(`${t === 0 ? 'vmudh' : 'vmadh'} $v15, ${x}, ${t < 8 ? '$v28' : '$v29'}${e}`);
+    }
+    const rq = wide ? requant48Asm('$v08', '$v30', '$v09', '$v10', '$v31', pairs) : requantAsm('$v08', '$v30', '$v09', '$v10', '$v11');
     const next = g + 1 < G ? loads(g + 1) : [];
     // loads may move the pointers (addiu): keep each addiu before the loads that need it
     for (let i = 0; i < rq.length; i++) {
@@ -93,13 +110,14 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
     `addiu $t3, $t3, ${OW * 2}`,
     `addiu $t5, $t5, ${2 * rowB}     # skip the halo rows`,
     'addiu $t0, $t0, 32',
+    ...(wide ? ['addiu $a1, $a1, 32'] : []),
     'addiu $t4, $t4, -1',
     'bnez $t4, dw_c',
     'addiu $t1, $t1, 16',
   );
-  const { asm, map } = wrapKernel(layout, body);
+  const { asm, map } = wrapKernel(layout, body, wide ? [`li $t0, ${base + wBytes + C * 16}`, 'lqv $v31[0], 0($t0)'] : []);
   return finishKernel({
-    name: 'depthwise3x3', description: `3x3 depthwise conv tile, stride 1: C=${C}, OH=${OH}, OW=${OW} (input rows of ${IWp})`,
+    name: 'depthwise3x3', description: `3x3 depthwise conv tile, stride 1: C=${C}, OH=${OH}, OW=${OW} (input rows of ${IWp}, ${acc}-bit accumulation)`,
     layout, map, asm, constData, opsPerTile: C * OH * OW * 9,
   });
 }

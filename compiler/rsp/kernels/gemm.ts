@@ -7,7 +7,7 @@
 // while |sum| < 2^31), the weight broadcast from a register by element
 // selector (.e0-.e7); then the requantization sequence of common.ts.
 import { DnncError } from '../../../ir/errors.js';
-import { wrapKernel, finishKernel, requantLanes, requantAsm, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
 
 export interface GemmSpec {
   K: number;      // reduction length (input channels)
@@ -15,6 +15,8 @@ export interface GemmSpec {
   Co: number;     // output channels
   weights: Int16Array | number[]; // [Co][K]
   requant: Requant[];             // per output channel
+  /** accumulator width; default: 32 when the weights allow it exactly, else 48 ('wrap32': 32 unchecked, for tests) */
+  acc?: 32 | 48 | 'wrap32';
 }
 
 const WREGS = 14; // $v16..$v29 hold up to 112 weights of the current channel
@@ -26,30 +28,43 @@ export function gemmKernel(spec: GemmSpec): RspKernel {
   if (spec.weights.length !== Co * K) throw new DnncError(`RSP gemm: ${spec.weights.length} weights for Co=${Co} x K=${K}`);
   if (spec.requant.length !== Co) throw new DnncError('RSP gemm: one requant entry per output channel');
   const Kp = Math.ceil(K / 8) * 8;
-  const wBytes = Co * Kp * 2, pBytes = Co * 16;
-  const w = new Int16Array(Co * Kp);
-  for (let c = 0; c < Co; c++) for (let k = 0; k < K; k++) w[c * Kp + k] = spec.weights[c * K + k]!;
+  const acc = chooseAcc(spec.requant, (c) => { let a = 0; for (let k = 0; k < K; k++) a += Math.abs(spec.weights[c * K + k]!); return a; }, spec.acc);
+  const wBytes = Co * Kp * 2 * (acc === 48 ? 2 : 1), pBytes = Co * 16;
+  const w = new Int16Array(Co * Kp * (acc === 48 ? 2 : 1));
+  // acc48: weight rows then sign rows (-1 where w < 0): x*w = x*zext(w) + (x*sign(w) << 16)
+  for (let c = 0; c < Co; c++) for (let k = 0; k < K; k++) {
+    const v = spec.weights[c * K + k]!;
+    w[c * Kp + k] = v;
+    if (acc === 48) w[Co * Kp + c * Kp + k] = v < 0 ? -1 : 0;
+  }
   const prm: number[] = [];
-  for (const q of spec.requant) prm.push(...requantLanes(q));
-  const constData = new Uint8Array(wBytes + pBytes);
+  for (const q of spec.requant) prm.push(...(acc === 48 ? requant48Lanes(q) : requantLanes(q)));
+  const constData = new Uint8Array(wBytes + pBytes + (acc === 48 ? 16 : 0));
   constData.set(be16(w), 0);
   constData.set(be16(prm), wBytes);
+  if (acc === 48) constData.set(be16(Array(8).fill(1)), wBytes + pBytes);
   const layout = { constBytes: constData.length, in0Bytes: K * P * 2, in1Bytes: 0, outBytes: Co * P * 2 };
   const map0 = wrapKernel(layout, []).map; // addresses only
-  const body: string[] = K <= XREGS.length ? xStationary(spec, Kp, wBytes, map0.const) : streaming(spec, Kp, wBytes, map0.const);
-  const { asm, map } = wrapKernel(layout, body);
+  const xs = acc === 32 && K <= XREGS.length;
+  const body: string[] = xs ? xStationary(spec, Kp, wBytes, map0.const) : streaming(spec, Kp, wBytes, map0.const, acc);
+  const setup = acc === 48 ? [`li $t0, ${map0.const + wBytes + pBytes}`, 'lqv $v31[0], 0($t0)'] : [];
+  const { asm, map } = wrapKernel(layout, body, setup);
   return finishKernel({
-    name: 'gemm', description: `pointwise conv / GEMM tile: K=${K}, P=${P}, Co=${Co} (${K <= XREGS.length ? 'X in registers' : 'X streamed'})`,
+    name: 'gemm', description: `pointwise conv / GEMM tile: K=${K}, P=${P}, Co=${Co} (${xs ? 'X in registers' : 'X streamed'}, ${acc}-bit accumulation)`,
     layout, map, asm, constData, opsPerTile: K * P * Co,
   });
 }
 
 /** K > 16: per output channel the weights sit in registers (K <= 112) or are
  * reloaded every 8 k; X is streamed from DMEM (one lqv per MAC). */
-function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number): string[] {
+function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number, acc: 32 | 48): string[] {
   const body: string[] = [];
   const { K, P, Co } = spec;
-  const wInRegs = Kp / 8 <= WREGS;
+  const wide = acc === 48;
+  // acc48: weights in $v16.. and signs in $v23.. (7 + 7 registers) or streamed pairs
+  const wInRegs = Kp / 8 <= (wide ? 7 : WREGS);
+  const sOff = Co * Kp * 2; // sign rows after the weight rows (acc48)
+  const pairs = requant48Pairs(spec.requant);
   body.push(
     `li $t0, ${base}              # W row of co`,
     `li $t1, ${base + wBytes}     # param vector of co`,
@@ -58,24 +73,37 @@ function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number): st
     'gemm_co:',
     'lqv $v30[0], 0($t1)',
   );
-  if (wInRegs) for (let j = 0; j < Kp / 8; j++) body.push(`lqv $v${16 + j}[0], ${16 * j}($t0)`);
+  if (wInRegs) {
+    if (wide) body.push(`addiu $a1, $t0, ${sOff}`);
+    for (let j = 0; j < Kp / 8; j++) {
+      body.push(`lqv $v${16 + j}[0], ${16 * j}($t0)`);
+      if (wide) body.push(`lqv $v${23 + j}[0], ${16 * j}($a1)`);
+    }
+  }
   body.push('move $t5, $s0                    # X column group', `li $t6, ${P / 8}`, 'gemm_pg:', 'move $t7, $t5');
   const xw = new PtrWalker('$t7', body);
-  const ww = new PtrWalker('$t2', body, 16);
-  if (!wInRegs) body.push('move $t2, $t0');
+  const ww = new PtrWalker('$t2', body, 16), sw = new PtrWalker('$a1', body, 16);
+  if (!wInRegs) body.push('move $t2, $t0', ...(wide ? [`addiu $a1, $t0, ${sOff}`] : []));
   // loads run AHEAD vectors before their use (a loaded VU register is ready 4 cycles later)
   const AHEAD = 4;
   const loadX = (k: number) => body.push(`lqv $v${k % 8}[0], ${xw.at(k * P * 2)}`);
   const wReg = (k: number) => (wInRegs ? `$v${16 + (k >> 3)}` : `$v${16 + ((k >> 3) % 2)}`);
-  const loadW = (j: number) => body.push(`lqv $v${16 + (j % 2)}[0], ${ww.at(j * 16)}`);
+  const sReg = (k: number) => (wInRegs ? `$v${23 + (k >> 3)}` : `$v${18 + ((k >> 3) % 2)}`);
+  const loadW = (j: number) => {
+    body.push(`lqv $v${16 + (j % 2)}[0], ${ww.at(j * 16)}`);
+    if (wide) body.push(`lqv $v${18 + (j % 2)}[0], ${sw.at(j * 16)}`);
+  };
   if (!wInRegs) loadW(0);
   for (let k = 0; k < Math.min(AHEAD, K); k++) loadX(k);
   for (let k = 0; k < K; k++) {
     if (k + AHEAD < K) loadX(k + AHEAD);
     if (!wInRegs && k % 8 === 4 && 8 * ((k >> 3) + 1) < K) loadW((k >> 3) + 1);
-    body.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, $v${k % 8}, ${wReg(k)}.e${k % 8}`);
+    if (wide) {
+      body.push(`${k === 0 ? 'vmudm' : 'vmadm'} $v15, $v${k % 8}, ${wReg(k)}.e${k % 8}`);
+      body.push(`vmadh $v15, $v${k % 8}, ${sReg(k)}.e${k % 8}`);
+    } else body.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, $v${k % 8}, ${wReg(k)}.e${k % 8}`);
   }
-  body.push(...requantAsm('$v8', '$v30', '$v9', '$v10', '$v11'));
+  body.push(...(wide ? requant48Asm('$v8', '$v30', '$v9', '$v10', '$v31', pairs) : requantAsm('$v8', '$v30', '$v9', '$v10', '$v11')));
   body.push(
     'addiu $t6, $t6, -1',
     'sqv $v8[0], 0($t3)',
