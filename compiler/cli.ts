@@ -256,6 +256,10 @@ export function buildProgram(): Command {
     .option('--ow <n>', 'depthwise/pool: output columns (multiple of 8)', positiveInt('--ow'))
     .option('--n <n>', 'add/mul/clamp: elements per tile (multiple of 8)', positiveInt('--n'))
     .option('--shift <n>', 'requantization shift', positiveInt('--shift'))
+    .option('--acc <bits>', 'gemm/depthwise accumulator: 32, or 48 with full-range weights', (v: string) => {
+      if (v !== '32' && v !== '48') throw new DnncError(`--acc takes 32 or 48, got '${v}'`);
+      return Number(v);
+    })
     .option('--tiles <n>', 'tiles to simulate', positiveInt('--tiles'))
     .option('--seed <n>', 'seed of the random weights and tiles', positiveInt('--seed'))
     .option('--cpu', 'also count the VR4300 instructions of the same tile with the CPU int16 kernel (qemu-mips64)')

@@ -21,6 +21,8 @@ export interface ListingOptions {
   c?: number; oh?: number; ow?: number;  // depthwise (and pool rows = c*oh)
   n?: number;                            // elementwise
   shift?: number;
+  /** gemm/depthwise accumulator width (default: 32 when exact for the random weights) */
+  acc?: 32 | 48;
   tiles?: number;
   seed?: number;
   /** also count the VR4300 instructions of the same tile with dnnc's CPU int16 kernels (qemu-mips64) */
@@ -37,20 +39,20 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
   const r = rng(o.seed ?? 1);
   const tiles = o.tiles ?? 4;
   const rand = (n: number, lo = -32768, hi = 32767) => Int16Array.from({ length: n }, () => r(lo, hi));
-  const shift = o.shift ?? 12;
+  const shift = o.shift ?? (o.acc === 48 ? 17 : 12);
   const rq = (n: number): Requant[] => Array.from({ length: n }, () => ({ shift, bias: r(-10000, 10000), lo: 0, hi: 32767 }));
   let kernel: RspKernel;
   let in0: Int16Array[], in1: Int16Array[] = [];
   switch (name) {
     case 'gemm': {
       const K = o.k ?? 32, P = o.p ?? 16, Co = o.co ?? 8;
-      kernel = gemmKernel({ K, P, Co, weights: rand(K * Co, -1000, 1000), requant: rq(Co) });
+      kernel = gemmKernel({ K, P, Co, weights: o.acc === 48 ? rand(K * Co) : rand(K * Co, -1000, 1000), requant: rq(Co), acc: o.acc });
       in0 = Array.from({ length: tiles }, () => rand(K * P));
       break;
     }
     case 'depthwise3x3': {
       const C = o.c ?? 2, OH = o.oh ?? 8, OW = o.ow ?? 16;
-      kernel = depthwiseKernel({ C, OH, OW, weights: rand(C * 9, -4000, 4000), requant: rq(C) });
+      kernel = depthwiseKernel({ C, OH, OW, weights: o.acc === 48 ? rand(C * 9) : rand(C * 9, -4000, 4000), requant: rq(C), acc: o.acc });
       in0 = Array.from({ length: tiles }, () => rand(C * (OH + 2) * depthwiseRowWidth(OW)));
       break;
     }

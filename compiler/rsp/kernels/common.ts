@@ -113,6 +113,7 @@ export function requantAsm(vy: string, vp: string, vh: string, vm: string, vt: s
  * c = bias + 2^(s-1) and the rescale V * (m1 + m2 + 2*m34) = V * 2^(32-s)
  * of V = ACC(47..16) split into pairs of at most 2^14 (vmudn's multiplier
  * is signed): s >= 18 one pair, s = 17 two, s = 16 four. Shifts in [16, 32].
+ * Lane 7 holds 2 (sign of a vector v: vmudm v, p.e7 = v >> 15).
  */
 export function requant48Lanes(q: Requant): number[] {
   const s = q.shift;
@@ -122,7 +123,8 @@ export function requant48Lanes(q: Requant): number[] {
   if (q.lo < -32768 || q.hi > 32767 || q.lo > q.hi) throw new DnncError(`RSP requantization: clamp [${q.lo}, ${q.hi}] outside int16`);
   const cu = c < 0 ? c + 2 ** 32 : c;
   const m1 = s >= 18 ? 2 ** (32 - s) : 16384, m2 = s <= 17 ? 16384 : 0, m34 = s === 16 ? 16384 : 0;
-  return [cu & 0xffff, Math.floor(cu / 65536) & 0xffff, m1, m2, q.lo & 0xffff, q.hi & 0xffff, m34, 0];
+  // lane 7 = 2: vmudm by it is an arithmetic shift right by 15 (the sign of a weight vector)
+  return [cu & 0xffff, Math.floor(cu / 65536) & 0xffff, m1, m2, q.lo & 0xffff, q.hi & 0xffff, m34, 2];
 }
 
 /** Rescale pairs needed by a set of 48-bit requantizations (1, 2 or 4). */

@@ -29,13 +29,15 @@ export function gemmKernel(spec: GemmSpec): RspKernel {
   if (spec.requant.length !== Co) throw new DnncError('RSP gemm: one requant entry per output channel');
   const Kp = Math.ceil(K / 8) * 8;
   const acc = chooseAcc(spec.requant, (c) => { let a = 0; for (let k = 0; k < K; k++) a += Math.abs(spec.weights[c * K + k]!); return a; }, spec.acc);
-  const wBytes = Co * Kp * 2 * (acc === 48 ? 2 : 1), pBytes = Co * 16;
-  const w = new Int16Array(Co * Kp * (acc === 48 ? 2 : 1));
-  // acc48: weight rows then sign rows (-1 where w < 0): x*w = x*zext(w) + (x*sign(w) << 16)
+  // acc48 with weights streamed (K > 56): sign rows (-1 where w < 0) stored after the
+  // weight rows; with the weights in registers the signs are computed (vmudm by 2 = >> 15)
+  const signRows = acc === 48 && Kp / 8 > 7;
+  const wBytes = Co * Kp * 2 * (signRows ? 2 : 1), pBytes = Co * 16;
+  const w = new Int16Array(Co * Kp * (signRows ? 2 : 1));
   for (let c = 0; c < Co; c++) for (let k = 0; k < K; k++) {
     const v = spec.weights[c * K + k]!;
     w[c * Kp + k] = v;
-    if (acc === 48) w[Co * Kp + c * Kp + k] = v < 0 ? -1 : 0;
+    if (signRows) w[Co * Kp + c * Kp + k] = v < 0 ? -1 : 0;
   }
   const prm: number[] = [];
   for (const q of spec.requant) prm.push(...(acc === 48 ? requant48Lanes(q) : requantLanes(q)));
@@ -74,11 +76,9 @@ function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number, acc
     'lqv $v30[0], 0($t1)',
   );
   if (wInRegs) {
-    if (wide) body.push(`addiu $a1, $t0, ${sOff}`);
-    for (let j = 0; j < Kp / 8; j++) {
-      body.push(`lqv $v${16 + j}[0], ${16 * j}($t0)`);
-      if (wide) body.push(`lqv $v${23 + j}[0], ${16 * j}($a1)`);
-    }
+    for (let j = 0; j < Kp / 8; j++) body.push(`lqv $v${16 + j}[0], ${16 * j}($t0)`);
+    // signs of the weights (-1 / 0), before the accumulation starts (vmudm uses the accumulator)
+    if (wide) for (let j = 0; j < Kp / 8; j++) body.push(`vmudm $v${23 + j}, $v${16 + j}, $v30.e7`);
   }
   body.push('move $t5, $s0                    # X column group', `li $t6, ${P / 8}`, 'gemm_pg:', 'move $t7, $t5');
   const xw = new PtrWalker('$t7', body);
