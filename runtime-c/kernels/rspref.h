@@ -1,4 +1,7 @@
-/* RSP-exact C references of the generated RSP vector kernels (int16 tiles).
+/* RSP-exact C references of the generated RSP vector kernels (int16 tiles)
+   with 32-bit accumulation. (The 48-bit kernels compute exactly what
+   dnnc's CPU int16 kernels compute, e.g. dnnc_qconv2d_i16, so those are
+   their reference.)
    They compute what the RSP microcode computes, bit for bit, including the
    cases where the RSP differs from dnnc's CPU int16 kernels:
    - accumulation: the sum of int16 x int16 products is kept at
