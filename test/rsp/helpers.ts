@@ -30,7 +30,7 @@ export function buildHarness(): string {
   return exe;
 }
 
-export const KIND = { gemm: 0, dw: 1, add: 2, mul: 3, clamp: 4, maxpool: 5, avgpool: 6 } as const;
+export const KIND = { gemm: 0, dw: 1, add: 2, mul: 3, clamp: 4, maxpool: 5, avgpool: 6, conv3x3: 7 } as const;
 
 /** Run the C harness: returns [RSP-exact C reference, dnnc CPU int16 kernel]. */
 export function cRef(kind: number, params: number[], arrays: ArrayLike<number>[]): [Int16Array, Int16Array] {

@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
 import { depthwiseKernel, depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
+import { conv3x3Kernel } from '../../compiler/rsp/kernels/conv3x3.js';
 import { addKernel, mulKernel, clampKernel, liftAdd } from '../../compiler/rsp/kernels/eltwise.js';
 import { maxpoolKernel, avgpoolKernel } from '../../compiler/rsp/kernels/pool.js';
 import { requantLanes, requant48Lanes, type Requant } from '../../compiler/rsp/kernels/common.js';
@@ -122,6 +123,32 @@ describe('RSP 3x3 depthwise tile', () => {
         const [ref, cpu] = cRef(KIND.dw, [c.C, c.OH, c.OW, IWp, 0, 6 << 10], [tiles[t]!, w, prmOf(rq), rq.map((q) => q.shift)]);
         expect(mismatches(run.out[t]!, ref)).toBe(0);
         expect(mismatches(ref, cpu)).toBe(0);
+      }
+    });
+  }
+});
+
+describe('RSP 3x3 convolution tile (all input channels)', () => {
+  const cases = [
+    { Ci: 3, Co: 4, OH: 3, OW: 16, full: true, seed: 71 },   // like the example cnn's first layer: 48-bit
+    { Ci: 8, Co: 3, OH: 2, OW: 8, full: true, seed: 72 },    // like its second layer
+    { Ci: 2, Co: 2, OH: 2, OW: 8, full: false, seed: 73 },   // small weights: 32-bit
+  ];
+  for (const c of cases) {
+    it(`Ci=${c.Ci} Co=${c.Co} OH=${c.OH} OW=${c.OW}: simulator == CPU qconv2d_i16 and its reference`, () => {
+      const r = prng(c.seed);
+      const IWp = depthwiseRowWidth(c.OW);
+      const w = c.full ? randInt16(r, c.Co * c.Ci * 9) : randInt16(r, c.Co * c.Ci * 9, -300, 300);
+      const rq: Requant[] = Array.from({ length: c.Co }, (_, i) => ({ shift: c.full ? [16, 17, 19][i % 3]! : 9, bias: r.int(-100000, 100000), lo: 0, hi: 32767 }));
+      const k = conv3x3Kernel({ Ci: c.Ci, Co: c.Co, OH: c.OH, OW: c.OW, weights: w, requant: rq });
+      expect(k.description).toMatch(c.full ? /48-bit/ : /32-bit/);
+      const tiles = [randInt16(r, c.Ci * (c.OH + 2) * IWp), randInt16(r, c.Ci * (c.OH + 2) * IWp, 0, 32767)];
+      const run = runTiles(k, tiles);
+      const prm = rq.flatMap((q) => (c.full ? requant48Lanes(q) : requantLanes(q)).map((x) => (x << 16) >> 16));
+      for (let t = 0; t < tiles.length; t++) {
+        const [ref, cpu] = cRef(KIND.conv3x3, [c.Ci, c.Co, c.OH, c.OW, IWp, 0, 32767], [tiles[t]!, w, prm, rq.map((q) => q.shift)]);
+        expect(mismatches(ref, cpu)).toBe(0);
+        expect(mismatches(run.out[t]!, cpu)).toBe(0);
       }
     });
   }

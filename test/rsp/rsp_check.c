@@ -65,6 +65,30 @@ int main(int argc, char **argv) {
       free(xd);
     }
     free(shift); free(bias);
+  } else if (kind == 7) {
+    /* conv3x3: Ci Co OH OW IWp lo hi | x w prm shift -> CPU dnnc_qconv2d_i16 (group 1), twice */
+    const int32_t Ci = p[0], Co = p[1], OH = p[2], OW = p[3], IWp = p[4];
+    int32_t *shift = (int32_t *)malloc((size_t)Co * 4);
+    int64_t *bias = (int64_t *)malloc((size_t)Co * 8);
+    int16_t *xd = (int16_t *)malloc((size_t)Ci * (OH + 2) * (OW + 2) * 2);
+    dnnc_qconv2d_params q;
+    int32_t c, r, x;
+    for (i = 0; i < Co; i++) {
+      const int16_t *pr = a[2] + 8 * i;
+      const int64_t cc = (int64_t)(int32_t)(((uint32_t)(uint16_t)pr[1] << 16) | (uint16_t)pr[0]);
+      shift[i] = a[3][i];
+      bias[i] = cc - ((int64_t)1 << (shift[i] - 1));
+    }
+    for (c = 0; c < Ci; c++) for (r = 0; r < OH + 2; r++) for (x = 0; x < OW + 2; x++)
+      xd[((size_t)c * (OH + 2) + r) * (OW + 2) + x] = a[0][((size_t)c * (OH + 2) + r) * IWp + x];
+    memset(&q, 0, sizeof q);
+    q.n = 1; q.cin = Ci; q.ih = OH + 2; q.iw = OW + 2; q.cout = Co; q.oh = OH; q.ow = OW; q.kh = q.kw = 3;
+    q.sh = q.sw = q.dh = q.dw = 1; q.group = 1; q.shift = shift; q.act_min = p[5]; q.act_max = p[6];
+    nout = (size_t)Co * OH * OW;
+    ref = (int16_t *)malloc(nout * 2); cpu = (int16_t *)malloc(nout * 2);
+    dnnc_qconv2d_i16_ref(xd, a[1], bias, ref, &q);
+    dnnc_qconv2d_i16(xd, a[1], bias, cpu, &q);
+    free(xd); free(shift); free(bias);
   } else if (kind == 2 || kind == 3) {
     /* add: n am bm s lo hi | a b prm ; mul: n s lo hi | a b prm */
     dnnc_qbinary_params q;
