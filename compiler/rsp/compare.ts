@@ -24,6 +24,15 @@ function tileCode(name: string, o: ListingOptions): { decl: string; call: string
         call: 'dnnc_qconv2d_i16(x, w, b, y, &p);',
       };
     }
+    case 'conv3x3': {
+      const Ci = o.c ?? 8, Co = o.co ?? 2, OH = o.oh ?? 2, OW = o.ow ?? 8;
+      return {
+        kernels: ['qconv', 'qmath'],
+        decl: `${fill(`${Ci * (OH + 2) * (OW + 2)}`, 'x')} ${fill(`${Co * Ci * 9}`, 'w')} ${fill(`${Co * OH * OW}`, 'y')} static int64_t b[${Co}]; static int32_t sh[${Co}];
+  static const dnnc_qconv2d_params p = {1, ${Ci}, ${OH + 2}, ${OW + 2}, ${Co}, ${OH}, ${OW}, 3, 3, 1, 1, 1, 1, 0, 0, 1, 0, 0, NULL, sh, 0, 32767, NULL};`,
+        call: 'dnnc_qconv2d_i16(x, w, b, y, &p);',
+      };
+    }
     case 'depthwise3x3': {
       const C = o.c ?? 2, OH = o.oh ?? 8, OW = o.ow ?? 16;
       return {

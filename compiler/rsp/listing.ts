@@ -6,6 +6,7 @@ import { DnncError } from '../../ir/errors.js';
 import { disassemble } from './asm.js';
 import { gemmKernel } from './kernels/gemm.js';
 import { depthwiseKernel, depthwiseRowWidth } from './kernels/depthwise.js';
+import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { addKernel, mulKernel, clampKernel } from './kernels/eltwise.js';
 import { maxpoolKernel, avgpoolKernel } from './kernels/pool.js';
 import type { RspKernel, Requant } from './kernels/common.js';
@@ -13,7 +14,7 @@ import { runTiles, type TileRun } from './run.js';
 import { DMA_SETUP } from './sim.js';
 import { cpuTileInstructions } from './compare.js';
 
-export const RSP_KERNELS = ['gemm', 'depthwise3x3', 'add', 'mul', 'clamp', 'maxpool2x2', 'avgpool2x2'] as const;
+export const RSP_KERNELS = ['gemm', 'conv3x3', 'depthwise3x3', 'add', 'mul', 'clamp', 'maxpool2x2', 'avgpool2x2'] as const;
 export type RspKernelName = typeof RSP_KERNELS[number];
 
 export interface ListingOptions {
@@ -39,7 +40,7 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
   const r = rng(o.seed ?? 1);
   const tiles = o.tiles ?? 4;
   const rand = (n: number, lo = -32768, hi = 32767) => Int16Array.from({ length: n }, () => r(lo, hi));
-  const shift = o.shift ?? (o.acc === 48 ? 17 : 12);
+  const shift = o.shift ?? (o.acc === 48 || (name === 'conv3x3' && o.acc !== 32) ? 17 : 12);
   const rq = (n: number): Requant[] => Array.from({ length: n }, () => ({ shift, bias: r(-10000, 10000), lo: 0, hi: 32767 }));
   let kernel: RspKernel;
   let in0: Int16Array[], in1: Int16Array[] = [];
@@ -48,6 +49,13 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
       const K = o.k ?? 32, P = o.p ?? 16, Co = o.co ?? 8;
       kernel = gemmKernel({ K, P, Co, weights: o.acc === 48 ? rand(K * Co) : rand(K * Co, -1000, 1000), requant: rq(Co), acc: o.acc });
       in0 = Array.from({ length: tiles }, () => rand(K * P));
+      break;
+    }
+    case 'conv3x3': {
+      // defaults: the example cnn's second layer (8 -> 16 channels), 2 output rows x 8 per tile, 2 channels per task
+      const Ci = o.c ?? 8, Co = o.co ?? 2, OH = o.oh ?? 2, OW = o.ow ?? 8;
+      kernel = conv3x3Kernel({ Ci, Co, OH, OW, weights: o.acc === 32 ? rand(Co * Ci * 9, -100, 100) : rand(Co * Ci * 9), requant: rq(Co), acc: o.acc });
+      in0 = Array.from({ length: tiles }, () => rand(Ci * (OH + 2) * depthwiseRowWidth(OW)));
       break;
     }
     case 'depthwise3x3': {

@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
 import { depthwiseKernel, depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
+import { conv3x3Kernel } from '../../compiler/rsp/kernels/conv3x3.js';
 import { addKernel, mulKernel } from '../../compiler/rsp/kernels/eltwise.js';
 import { maxpoolKernel, avgpoolKernel } from '../../compiler/rsp/kernels/pool.js';
 import { requantLanes, requant48Lanes, type Requant, type RspKernel } from '../../compiler/rsp/kernels/common.js';
@@ -41,6 +42,18 @@ describe('RSP kernels on random shapes', () => {
         const x = [randInt16(r, K * P), randInt16(r, K * P)];
         const run = runTiles(k, x);
         for (let t = 0; t < 2; t++) expect(mismatches(run.out[t]!, cRef(KIND.gemm, [K, P, Co, -32768, 32767], [x[t]!, w, prmOf(rq), rq.map((q) => q.shift)])[0]), `gemm K=${K} P=${P} Co=${Co}`).toBe(0);
+      } else if (kind === 1 && it % 10 === 6) {
+        // 3x3 convolution over all input channels, full-range weights (48-bit) or small ones (32-bit)
+        const Ci = r.int(1, 4), Co = r.int(1, 3), OH = r.int(1, 3), OW = 8 * r.int(1, 2), full = r.int(0, 1) === 1;
+        const w = full ? randInt16(r, Co * Ci * 9) : randInt16(r, Co * Ci * 9, -200, 200);
+        const rq: Requant[] = Array.from({ length: Co }, () => ({ shift: full ? r.int(16, 31) : r.int(2, 20), bias: r.int(-5000, 5000), lo: -32768, hi: 32767 }));
+        const k = fits(() => conv3x3Kernel({ Ci, Co, OH, OW, weights: w, requant: rq }));
+        if (!k) continue;
+        const IWp = depthwiseRowWidth(OW);
+        const x = [randInt16(r, Ci * (OH + 2) * IWp)];
+        const run = runTiles(k, x);
+        const prm = rq.flatMap((q) => (full ? requant48Lanes(q) : requantLanes(q)).map((v) => (v << 16) >> 16));
+        expect(mismatches(run.out[0]!, cRef(KIND.conv3x3, [Ci, Co, OH, OW, IWp, -32768, 32767], [x[0]!, w, prm, rq.map((q) => q.shift)])[1]), `conv3x3 Ci=${Ci} Co=${Co} OH=${OH} OW=${OW} full=${full}`).toBe(0);
       } else if (kind === 1) {
         const C = r.int(1, 4), OH = r.int(1, 6), OW = 8 * r.int(1, 3);
         const w = randInt16(r, C * 9, -3000, 3000);
