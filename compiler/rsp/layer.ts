@@ -8,6 +8,7 @@
 import { DnncError } from '../../ir/errors.js';
 import { Rsp } from './sim.js';
 import { gemmKernel } from './kernels/gemm.js';
+import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { dmaLen, be16, fromBe16, chooseAcc, type Requant } from './kernels/common.js';
 import { DMEM_SIZE } from './asm.js';
 
@@ -78,4 +79,66 @@ export function runPointwiseLayer(l: PointwiseLayer, x: Int16Array, opts: { P?: 
     y: fromBe16(rsp.rdram, yAt, l.Co * l.HW), tasks,
     instructions: rsp.stats.instructions, dmaBytes: rsp.stats.dmaReadBytes + rsp.stats.dmaWriteBytes,
   };
+}
+
+export interface Conv3x3Layer {
+  Ci: number; Co: number; H: number; W: number; // stride 1, padding 1: output H x W
+  weights: ArrayLike<number>; // [Co][Ci][9]
+  bias: ArrayLike<number>;    // [Co]
+  shift: ArrayLike<number>;   // [Co]
+  lo: number; hi: number;
+}
+
+/**
+ * A whole 3x3 / stride 1 / padding 1 convolution as RSP tasks. The input
+ * sits in RDRAM zero-padded, [Ci][H+2][IWp]; a tile is OH output rows of
+ * all planes, gathered by ONE SP DMA (Ci "rows" of (OH+2)*IWp*2 bytes, the
+ * RDRAM skip jumping to the next plane), and its output (Co planes of OH
+ * rows) scattered back the same way; output channels in groups that fit
+ * DMEM, one task per group.
+ */
+export function runConv3x3Layer(l: Conv3x3Layer, x: Int16Array /* [Ci][H][W] */): LayerRun & { OH: number; coPerTask: number; acc: 32 | 48 } {
+  const { Ci, Co, H, W } = l;
+  if (W % 8) throw new DnncError(`conv3x3 layer: W=${W} must be a multiple of 8`);
+  const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
+  const qs: Requant[] = Array.from({ length: Co }, (_, c) => ({ shift: l.shift[c]!, bias: l.bias[c]!, lo: l.lo, hi: l.hi }));
+  const acc = chooseAcc(qs, (c) => { let a = 0; for (let i = 0; i < Ci * 9; i++) a += Math.abs(l.weights[c * Ci * 9 + i]!); return a; });
+  const wmul = acc === 48 ? 2 : 1;
+  let best: { OH: number; co: number } | undefined;
+  for (let OH = H; OH >= 1 && !best; OH--) {
+    if (H % OH) continue;
+    const inB = Ci * (OH + 2) * rowB;
+    if ((OH + 2) * rowB > 4096 || (H - OH) * rowB > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
+    for (let co = Co; co >= 1; co--) {
+      const dmem = 64 + Math.ceil((co * Ci * 32 * wmul + co * 16 + 16) / 16) * 16 + 2 * inB + 2 * co * OH * W * 2;
+      if (dmem <= DMEM_SIZE) { best = { OH, co }; break; }
+    }
+  }
+  if (!best) throw new DnncError(`conv3x3 layer ${Ci}->${Co} ${H}x${W}: no tile fits DMEM`);
+  const { OH, co: coPerTask } = best;
+  const rsp = new Rsp(1 << 20);
+  const xAt = 0x10000, planeB = (H + 2) * rowB;
+  const padded = new Int16Array(Ci * (H + 2) * IWp);
+  for (let c = 0; c < Ci; c++) for (let y = 0; y < H; y++) for (let i = 0; i < W; i++) padded[(c * (H + 2) + y + 1) * IWp + i + 1] = x[(c * H + y) * W + i]!;
+  rsp.rdram.set(be16(padded), xAt);
+  const yAt = xAt + ((padded.length * 2 + 63) & ~63), cAt = yAt + ((Co * H * W * 2 + 63) & ~63);
+  let tasks = 0;
+  for (let c0 = 0; c0 < Co; c0 += coPerTask) {
+    const co = Math.min(coPerTask, Co - c0);
+    const w = Array.from({ length: co * Ci * 9 }, (_, i) => l.weights[c0 * Ci * 9 + i]!);
+    const k = conv3x3Kernel({ Ci, Co: co, OH, OW: W, weights: w, requant: qs.slice(c0, c0 + co), acc });
+    rsp.rdram.set(k.constData, cAt);
+    rsp.dmem.fill(0);
+    const dv = new DataView(rsp.dmem.buffer);
+    const words = [H / OH, cAt, dmaLen(Math.ceil(k.constData.length / 8) * 8), 0,
+      xAt, OH * rowB, dmaLen((OH + 2) * rowB, Ci, planeB - (OH + 2) * rowB), 0,
+      0, 0, 0, 0,
+      yAt + c0 * H * W * 2, OH * W * 2, dmaLen(OH * W * 2, co, (H - OH) * W * 2), 0];
+    words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
+    rsp.loadImem(k.image.imem);
+    rsp.run(0);
+    rsp.drain();
+    tasks++;
+  }
+  return { y: fromBe16(rsp.rdram, yAt, Co * H * W), tasks, instructions: rsp.stats.instructions, dmaBytes: rsp.stats.dmaReadBytes + rsp.stats.dmaWriteBytes, OH, coPerTask, acc };
 }

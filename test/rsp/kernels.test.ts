@@ -291,3 +291,26 @@ describe('the simulator catches a broken double-buffering protocol', () => {
     expect(diff).toBeGreaterThan(0);
   });
 });
+
+describe('RSP 3x3 convolution layer (row-block tiles gathered by one strided DMA each)', () => {
+  for (const c of [{ Ci: 8, Co: 16, H: 8, W: 8, s: 16, seed: 81 }, { Ci: 3, Co: 8, H: 16, W: 16, s: 17, seed: 82 }]) {
+    it(`${c.Ci}->${c.Co} channels, ${c.H}x${c.W}, padding 1, full-range int16 weights, shift ${c.s}: equal to dnnc_qconv2d_i16`, async () => {
+      const { runConv3x3Layer } = await import('../../compiler/rsp/layer.js');
+      const r = prng(c.seed);
+      const w = randInt16(r, c.Co * c.Ci * 9);
+      const bias = Array.from({ length: c.Co }, () => r.int(-(2 ** 24), 2 ** 24));
+      const shift = Array.from({ length: c.Co }, () => c.s);
+      const x = randInt16(r, c.Ci * c.H * c.W);
+      const run = runConv3x3Layer({ Ci: c.Ci, Co: c.Co, H: c.H, W: c.W, weights: w, bias, shift, lo: 0, hi: 32767 }, x);
+      expect(run.acc).toBe(48);
+      expect(run.tasks * run.coPerTask).toBeGreaterThanOrEqual(c.Co);
+      expect(c.H / run.OH).toBeGreaterThan(1); // several row-block tiles per task
+      const IWp = depthwiseRowWidth(c.W);
+      const padded = new Int16Array(c.Ci * (c.H + 2) * IWp);
+      for (let ci = 0; ci < c.Ci; ci++) for (let y = 0; y < c.H; y++) for (let i = 0; i < c.W; i++) padded[(ci * (c.H + 2) + y + 1) * IWp + i + 1] = x[(ci * c.H + y) * c.W + i]!;
+      const prm = bias.flatMap((b) => requant48Lanes({ shift: c.s, bias: b, lo: 0, hi: 32767 }).map((v) => (v << 16) >> 16));
+      const [, cpu] = cRef(KIND.conv3x3, [c.Ci, c.Co, c.H, c.W, IWp, 0, 32767], [padded, w, prm, shift]);
+      expect(mismatches(run.y, cpu)).toBe(0);
+    });
+  }
+});
