@@ -104,14 +104,19 @@ export function runConv3x3Layer(l: Conv3x3Layer, x: Int16Array /* [Ci][H][W] */)
   const qs: Requant[] = Array.from({ length: Co }, (_, c) => ({ shift: l.shift[c]!, bias: l.bias[c]!, lo: l.lo, hi: l.hi }));
   const acc = chooseAcc(qs, (c) => { let a = 0; for (let i = 0; i < Ci * 9; i++) a += Math.abs(l.weights[c * Ci * 9 + i]!); return a; });
   const wmul = acc === 48 ? 2 : 1;
-  let best: { OH: number; co: number } | undefined;
-  for (let OH = H; OH >= 1 && !best; OH--) {
+  // the tiling with the fewest DMA bytes (input re-read per channel group, halo rows, const blocks)
+  let best: { OH: number; co: number; cost: number } | undefined;
+  for (let OH = H; OH >= 1; OH--) {
     if (H % OH) continue;
     const inB = Ci * (OH + 2) * rowB;
     if ((OH + 2) * rowB > 4096 || (H - OH) * rowB > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
     for (let co = Co; co >= 1; co--) {
-      const dmem = 64 + Math.ceil((co * Ci * 32 * wmul + co * 16 + 16) / 16) * 16 + 2 * inB + 2 * co * OH * W * 2;
-      if (dmem <= DMEM_SIZE) { best = { OH, co }; break; }
+      const constB = co * Ci * 32 * wmul + co * 16 + 16;
+      const dmem = 64 + Math.ceil(constB / 16) * 16 + 2 * inB + 2 * co * OH * W * 2;
+      if (dmem > DMEM_SIZE) continue;
+      const groups = Math.ceil(Co / co), cost = groups * ((H / OH) * inB + constB) + Co * H * W * 2;
+      if (!best || cost < best.cost) best = { OH, co, cost };
+      break;
     }
   }
   if (!best) throw new DnncError(`conv3x3 layer ${Ci}->${Co} ${H}x${W}: no tile fits DMEM`);
