@@ -21,11 +21,11 @@ export interface TileRun {
 
 const al = (x: number, a: number) => Math.ceil(x / a) * a;
 
-/** in0 (and in1) are tiles of int16 values of layout.in0Bytes/2 (in1Bytes/2) each. */
-export function runTiles(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []): TileRun {
+/** RDRAM, DMEM and IMEM images of a task over the given tiles, laid out as the dispatcher would. */
+export function prepareTask(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = [], rdramBytes = 1 << 20) {
   const n = in0.length;
   const L = k.layout;
-  const rsp = new Rsp(1 << 20);
+  const rdram = new Uint8Array(rdramBytes), dmem = new Uint8Array(4096), imem = new Uint8Array(4096);
   const constAt = 0x1000;
   const in0At = al(constAt + k.constData.length, 64);
   const in0Stride = al(L.in0Bytes, 8);
@@ -33,21 +33,32 @@ export function runTiles(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []
   const in1Stride = al(L.in1Bytes, 8);
   const outAt = al(in1At + n * in1Stride, 64);
   const outStride = al(L.outBytes, 8);
-  if (outAt + n * outStride > rsp.rdram.length) throw new Error('tiles do not fit the modelled RDRAM');
-  rsp.rdram.set(k.constData, constAt);
-  in0.forEach((t, i) => rsp.rdram.set(be16(t), in0At + i * in0Stride));
-  in1.forEach((t, i) => rsp.rdram.set(be16(t), in1At + i * in1Stride));
-  const params = new DataView(rsp.dmem.buffer);
+  if (outAt + n * outStride > rdram.length) throw new Error('tiles do not fit the modelled RDRAM');
+  rdram.set(k.constData, constAt);
+  in0.forEach((t, i) => rdram.set(be16(t), in0At + i * in0Stride));
+  in1.forEach((t, i) => rdram.set(be16(t), in1At + i * in1Stride));
+  const params = new DataView(dmem.buffer);
   const words = [n, constAt, k.constData.length ? dmaLen(al(k.constData.length, 8)) : 0, 0,
     in0At, in0Stride, dmaLen(in0Stride), 0,
     in1At, in1Stride, L.in1Bytes ? dmaLen(in1Stride) : 0, 0,
     outAt, outStride, dmaLen(outStride), 0];
   words.forEach((w, i) => params.setUint32(4 * i, w, false));
-  rsp.loadImem(k.image.imem);
+  imem.set(k.image.imem);
+  const outputs = (mem: Uint8Array) => Array.from({ length: n }, (_, i) => fromBe16(mem, outAt + i * outStride, L.outBytes / 2));
+  return { rdram, dmem, imem, outputs };
+}
+
+/** in0 (and in1) are tiles of int16 values of layout.in0Bytes/2 (in1Bytes/2) each. */
+export function runTiles(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []): TileRun {
+  const n = in0.length;
+  const task = prepareTask(k, in0, in1);
+  const rsp = new Rsp(task.rdram.length);
+  rsp.rdram.set(task.rdram);
+  rsp.dmem.set(task.dmem);
+  rsp.loadImem(task.imem);
   const stats = rsp.run(0);
   rsp.drain();
-  const out: Int16Array[] = [];
-  for (let i = 0; i < n; i++) out.push(fromBe16(rsp.rdram, outAt + i * outStride, L.outBytes / 2));
+  const out = task.outputs(rsp.rdram);
   const c0 = k.image.symbols.get('compute')!, c1 = k.image.symbols.get('compute_end')!;
   let comp = 0, pipe = 0;
   for (let a = c0; a < c1; a += 4) { comp += rsp.profile[a >> 2]!; pipe += rsp.pipeProfile[a >> 2]!; }
