@@ -81,6 +81,9 @@ export function runPointwiseLayer(l: PointwiseLayer, x: Int16Array, opts: { P?: 
   };
 }
 
+/** Another RSP implementation for a task: RDRAM, DMEM, IMEM images in, RDRAM out (e.g. runImagesOnZ64). */
+export type TaskEngine = (rdram: Uint8Array, dmem: Uint8Array, imem: Uint8Array) => Uint8Array;
+
 export interface Conv3x3Layer {
   Ci: number; Co: number; H: number; W: number; // stride 1, padding 1: output H x W
   weights: ArrayLike<number>; // [Co][Ci][9]
@@ -97,7 +100,7 @@ export interface Conv3x3Layer {
  * rows) scattered back the same way; output channels in groups that fit
  * DMEM, one task per group.
  */
-export function runConv3x3Layer(l: Conv3x3Layer, x: Int16Array /* [Ci][H][W] */): LayerRun & { OH: number; coPerTask: number; acc: 32 | 48 } {
+export function runConv3x3Layer(l: Conv3x3Layer, x: Int16Array /* [Ci][H][W] */, opts: { engine?: TaskEngine } = {}): LayerRun & { OH: number; coPerTask: number; acc: 32 | 48 } {
   const { Ci, Co, H, W } = l;
   if (W % 8) throw new DnncError(`conv3x3 layer: W=${W} must be a multiple of 8`);
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
@@ -140,9 +143,15 @@ export function runConv3x3Layer(l: Conv3x3Layer, x: Int16Array /* [Ci][H][W] */)
       0, 0, 0, 0,
       yAt + c0 * H * W * 2, OH * W * 2, dmaLen(OH * W * 2, co, (H - OH) * W * 2), 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
-    rsp.loadImem(k.image.imem);
-    rsp.run(0);
-    rsp.drain();
+    if (opts.engine) {
+      const imem = new Uint8Array(4096);
+      imem.set(k.image.imem);
+      rsp.rdram.set(opts.engine(rsp.rdram, rsp.dmem, imem));
+    } else {
+      rsp.loadImem(k.image.imem);
+      rsp.run(0);
+      rsp.drain();
+    }
     tasks++;
   }
   return { y: fromBe16(rsp.rdram, yAt, Co * H * W), tasks, instructions: rsp.stats.instructions, dmaBytes: rsp.stats.dmaReadBytes + rsp.stats.dmaWriteBytes, OH, coPerTask, acc };

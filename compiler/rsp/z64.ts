@@ -35,23 +35,30 @@ function buildRunner(): string {
   return exe;
 }
 
-/** Output tiles of a task run on mupen64plus-rsp-z64, and the instructions it reports. */
-export function runOnZ64(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []): { out: Int16Array[]; executed: number } {
+/** Run raw task images (big-endian RDRAM, DMEM, IMEM) on the plugin; returns RDRAM after the task. */
+export function runImagesOnZ64(rdram: Uint8Array, dmem: Uint8Array, imem: Uint8Array): { rdram: Uint8Array; executed: number } {
   const plugin = z64Plugin();
   if (!plugin) throw new DnncError('mupen64plus-rsp-z64 is not installed (run scripts/setup.sh)');
+  if (rdram.length !== 1 << 20) throw new DnncError('the z64 runner models 1 MiB of RDRAM');
   const exe = buildRunner();
-  const task = prepareTask(k, in0, in1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnnc-z64task-'));
   try {
     const f = (n: string) => path.join(dir, n);
-    fs.writeFileSync(f('rdram.bin'), task.rdram);
-    fs.writeFileSync(f('dmem.bin'), task.dmem);
-    fs.writeFileSync(f('imem.bin'), task.imem);
+    fs.writeFileSync(f('rdram.bin'), rdram);
+    fs.writeFileSync(f('dmem.bin'), dmem);
+    fs.writeFileSync(f('imem.bin'), imem);
     const r = run(exe, [plugin, f('rdram.bin'), f('dmem.bin'), f('imem.bin'), f('out.bin')], { timeoutMs: 60_000 });
     const m = /z64run: executed (\d+)/.exec(r.stdout);
     if (r.status !== 0 || !m) throw new DnncError(`z64 run failed (${r.status}): ${(r.stderr + r.stdout).trim().split('\n').slice(-1)[0]}`);
-    return { out: task.outputs(new Uint8Array(fs.readFileSync(f('out.bin')))), executed: Number(m[1]) };
+    return { rdram: new Uint8Array(fs.readFileSync(f('out.bin'))), executed: Number(m[1]) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Output tiles of a task run on mupen64plus-rsp-z64, and the instructions it reports. */
+export function runOnZ64(k: RspKernel, in0: Int16Array[], in1: Int16Array[] = []): { out: Int16Array[]; executed: number } {
+  const task = prepareTask(k, in0, in1);
+  const r = runImagesOnZ64(task.rdram, task.dmem, task.imem);
+  return { out: task.outputs(r.rdram), executed: r.executed };
 }

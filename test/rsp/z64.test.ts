@@ -10,7 +10,8 @@ import { addKernel, mulKernel, clampKernel } from '../../compiler/rsp/kernels/el
 import { maxpoolKernel, avgpoolKernel } from '../../compiler/rsp/kernels/pool.js';
 import type { Requant, RspKernel } from '../../compiler/rsp/kernels/common.js';
 import { runTiles } from '../../compiler/rsp/run.js';
-import { runOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
+import { runOnZ64, runImagesOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
+import { runConv3x3Layer } from '../../compiler/rsp/layer.js';
 import { prng, randInt16, mismatches } from './helpers.js';
 
 const r = prng(99);
@@ -44,4 +45,14 @@ describe.skipIf(!z64Plugin())('RSP kernels on mupen64plus-rsp-z64', () => {
       }
     });
   }
+
+  it('a whole 3x3 conv layer (the example cnn conv1 shape, full-range weights, 4 tasks x 8 tiles) on z64 == simulator', () => {
+    const l = { Ci: 8, Co: 16, H: 8, W: 8, weights: randInt16(r, 16 * 8 * 9), bias: Array.from({ length: 16 }, () => r.int(-(2 ** 20), 2 ** 20)), shift: Array(16).fill(16), lo: 0, hi: 32767 };
+    const x = randInt16(r, 8 * 64);
+    const sim = runConv3x3Layer(l, x);
+    const z = runConv3x3Layer(l, x, { engine: (rd, dm, im) => runImagesOnZ64(rd, dm, im).rdram });
+    expect(z.tasks).toBeGreaterThan(1);
+    expect(new Set(z.y).size).toBeGreaterThan(1);
+    expect(mismatches(z.y, sim.y)).toBe(0);
+  });
 });
