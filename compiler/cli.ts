@@ -17,6 +17,7 @@ import { progressBar, type QuantizeRequest, type CalibrationMethod } from './qua
 import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './generate-cli.js';
 import { benchGenerate } from './generate-run.js';
 import { addTrainOptions, compileTrainCommand, inspectTrainCommand, type TrainCliOpts } from './train-cli.js';
+import { rspListing, RSP_KERNELS } from './rsp/listing.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -263,6 +264,29 @@ export function buildProgram(): Command {
       process.stdout.write(`${ops.length} ops: ${ops.join(', ')}\n`);
       const noKernel = allOps().filter((op) => !getKernel(op));
       if (noKernel.length) process.stdout.write(`shape rules only (fold at compile time, no kernel yet): ${noKernel.join(', ')}\n`);
+    });
+
+  program
+    .command('rsp-listing')
+    .description(`print a generated RSP kernel (${RSP_KERNELS.join(', ')}) with per-tile instruction counts, static cycles and DMA bytes (simulated)`)
+    .argument('<kernel>', 'kernel name')
+    .option('--k <n>', 'gemm: reduction length', positiveInt('--k'))
+    .option('--p <n>', 'gemm: positions per tile (multiple of 8)', positiveInt('--p'))
+    .option('--co <n>', 'gemm/conv3x3: output channels', positiveInt('--co'))
+    .option('--c <n>', 'conv3x3: input channels; depthwise/pool: channels', positiveInt('--c'))
+    .option('--oh <n>', 'depthwise/pool: output rows', positiveInt('--oh'))
+    .option('--ow <n>', 'depthwise/pool: output columns (multiple of 8)', positiveInt('--ow'))
+    .option('--n <n>', 'add/mul/clamp: elements per tile (multiple of 8)', positiveInt('--n'))
+    .option('--shift <n>', 'requantization shift', positiveInt('--shift'))
+    .option('--acc <bits>', 'gemm/depthwise accumulator: 32, or 48 with full-range weights', (v: string) => {
+      if (v !== '32' && v !== '48') throw new DnncError(`--acc takes 32 or 48, got '${v}'`);
+      return Number(v);
+    })
+    .option('--tiles <n>', 'tiles to simulate', positiveInt('--tiles'))
+    .option('--seed <n>', 'seed of the random weights and tiles', positiveInt('--seed'))
+    .option('--cpu', 'also count the VR4300 instructions of the same tile with the CPU int16 kernel (qemu-mips64)')
+    .action((kernel: string, o: Record<string, number>) => {
+      process.stdout.write(rspListing(kernel, o).text);
     });
 
   program
