@@ -113,7 +113,7 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   const g0 = importWithOptions(file, opts);
   const ctx: PassContext = {
     target,
-    options: { kernels: opts.kernels ?? 'optimized' },
+    options: { kernels: opts.kernels ?? 'optimized', weightDtype: opts.weightDtype },
     log: (m) => opts.log?.(m),
     warn: (m) => warnings.push(m),
   };
