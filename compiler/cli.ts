@@ -182,7 +182,7 @@ export function buildProgram(): Command {
     if (c.mcuMemory) process.stderr.write(`dnnc: ${formatMemoryReport(c.mcuMemory, c.target)}\n`);
     process.stderr.write(`dnnc: ${memorySummary(c.graph)}${c.code.pack ? `; resident ${c.code.weightBytes} B, streamed from ROM ${c.memory?.streamedWeights ?? 0} B` : ''}\n`);
     if (c.memory) process.stderr.write(formatReport(c.memory).map((l) => `dnnc: ${l}\n`).join(''));
-    if (c.code.pack) process.stderr.write(`dnnc: weight pack ${c.code.pack.file}: ${c.code.pack.tensors.length} tensors, ${c.code.pack.data.length} B, ${c.code.pack.steps} layers stream their weights\n`);
+    if (c.code.pack) process.stderr.write(`dnnc: weight pack ${c.code.pack.file}: ${c.code.pack.tensors.length} tensors, ${c.code.pack.data.length} B, ${c.code.pack.steps} layers stream their weights${c.code.pack.tiledTensors ? `, ${c.code.pack.tiledTensors} weights in row tiles of ${c.code.pack.tileBufferBytes! - 2 * c.target.weightPack!.align} B` : ''}\n`);
     if (c.quant?.report) process.stderr.write(`dnnc: ${c.quant.report.replace(/\n/g, '\ndnnc: ')}\n`);
     if (!c.golden.expected) process.stderr.write('dnnc: note: onnxruntime-node is not installed, so main.c has no expected output to compare with\n');
   });

@@ -122,7 +122,7 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   const g0 = importWithOptions(file, opts);
   const ctx: PassContext = {
     target,
-    options: { kernels: opts.kernels ?? 'optimized', ...(opts.train ? { train: opts.train } : {}) },
+    options: { kernels: opts.kernels ?? 'optimized', weightDtype: opts.weightDtype, ...(opts.train ? { train: opts.train } : {}) },
     log: (m) => opts.log?.(m),
     warn: (m) => warnings.push(m),
   };

@@ -8,6 +8,7 @@ import './fuse-layernorm.js';
 import './fuse-gelu.js';
 import './fuse-attention.js';
 import './tied-weights.js';
+import './conv-weights-fp16.js';
 import './schedule.js';
 import './plan-memory.js';
 import './state.js';
@@ -30,6 +31,7 @@ export const DEFAULT_PIPELINE = [
   'fuse-attention',
   'fuse-activation',
   'dce',
+  'conv-weights-fp16',
   'schedule',
   'plan-memory',
 ];

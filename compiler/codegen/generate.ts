@@ -61,6 +61,8 @@ export interface WeightPack {
   steps: number;
   /** bytes of each of the two row-tile buffers (0: no weight streams in row tiles) */
   tileBufferBytes?: number;
+  /** weights read in row tiles */
+  tiledTensors?: number;
 }
 
 export interface ModelCode {
@@ -365,7 +367,10 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     }
     recording = null;
     packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian, wrows);
-    if (tiledAny) packPlan.pack.tileBufferBytes = tileBufferBytes;
+    if (tiledAny) {
+      packPlan.pack.tileBufferBytes = tileBufferBytes;
+      packPlan.pack.tiledTensors = [...wrows.values()].filter((w) => w.tiled).length;
+    }
   }
   for (const n of g.nodes) {
     const k = getKernel(n.op);

@@ -42,6 +42,8 @@ export interface WeightRowsRef extends WeightRows {
 /** Does `n` read `v` as a matrix of rows the row kernels handle? */
 export function rowReader(n: Node, v: Value): boolean {
   const f32 = (x: Value | null | undefined) => !!x && x.type.dtype === 'float32';
+  // Conv marked by passes/conv-weights-fp16 (half storage only, one output channel = one row)
+  if (n.op === 'Conv') return n.inputs[1] === v && n.inputs[0] !== v && n.int('weight_fp16', 0) === 1 && v.type.dtype === 'float32';
   if (v.type.shape.length !== 2) return false;
   // quantized dense layers: the weight is [N, K] (rows are output columns), int8 or int16
   if (n.op === 'QGemm') return n.inputs[1] === v && n.inputs[0] !== v && (v.type.dtype === 'int8' || v.type.dtype === 'int16');
@@ -69,11 +71,12 @@ export function planWeightRows(g: Graph, o: { half: boolean; rom: boolean; tileB
     const us = users.get(v) ?? [];
     if (!us.length || g.outputs.includes(v) || numel(v.type.shape) === 0) continue;
     if (!us.every((n) => rowReader(n, v))) continue;
-    const [rows, rowElems] = v.type.shape as [number, number];
+    const rows = v.type.shape[0]!, rowElems = numel(v.type.shape) / Math.max(1, rows);
     const half = o.half && v.type.dtype === 'float32';
     const es = half ? 2 : dtypeSize(v.type.dtype);
     const rowBytes = rowElems * es;
-    const tiled = o.rom && rows * rowBytes > o.tileBytes && rowBytes <= o.tileBytes;
+    const tileable = us.every((n) => n.op !== 'Conv');
+    const tiled = tileable && o.rom && rows * rowBytes > o.tileBytes && rowBytes <= o.tileBytes;
     if (!half && !tiled) continue;
     out.set(v, { half, rows, rowElems, rowBytes, tiled, tileRows: tiled ? Math.max(1, Math.floor(o.tileBytes / rowBytes)) : rows });
   }

@@ -43,6 +43,31 @@ describe('fp16 weights (float compute)', () => {
   });
 });
 
+describe('fp16 Conv weights (one output channel converted at a time)', () => {
+  it('plain, depthwise and grouped convolutions, batch 2, 1-D too: within 1e-2 of onnxruntime, half the bytes', async () => {
+    const b = new OnnxBuilder('convs', 17);
+    b.input('x', 'float32', [2, 4, 9, 9]);
+    let x = b.node('Conv', ['x', b.init('w0', seededTensor([8, 4, 3, 3], 1, 0.3)), b.init('b0', seededTensor([8], 2, 0.1))], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })[0]!;
+    x = b.node('Relu', [x])[0]!;
+    x = b.node('Conv', [x, b.init('w1', seededTensor([8, 1, 3, 3], 3, 0.3))], { kernel_shape: [3, 3], group: 8, strides: [2, 2] })[0]!;
+    x = b.node('Conv', [x, b.init('w2', seededTensor([6, 4, 1, 1], 4, 0.3)), b.init('b2', seededTensor([6], 5, 0.1))], { kernel_shape: [1, 1], group: 2 }, ['y'])[0]!;
+    b.output('y', 'float32', [2, 6, 4, 4]);
+    b.input('s', 'float32', [1, 3, 20]);
+    b.node('Conv', ['s', b.init('w3', seededTensor([5, 3, 4], 6, 0.3))], { kernel_shape: [4], dilations: [2] }, ['z']);
+    b.output('z', 'float32', [1, 5, 14]);
+    const file = writeModel(b);
+    const f32 = await compile(file, { target: 'host', reference: false });
+    const f16 = await compile(file, { target: 'host', reference: false, weightDtype: 'float16' });
+    expect(text(f16, 'model.c').match(/stored as half: one output channel at a time/g)).toHaveLength(4);
+    expect(f16.code.weightBytes).toBeLessThan(0.6 * f32.code.weightBytes);
+    const r = await verify(file, { target: 'host', weightDtype: 'float16', tolerance: 1e-2, sanitize: true });
+    expect(r.line).toMatch(/^PASS/);
+    expect(r.maxAbsErr).toBeGreaterThan(1e-5);
+    expect((await verify(file, { target: 'n64', weightDtype: 'float16', tolerance: 1e-2 })).line).toMatch(/^PASS/);
+    expect((await verify(file, { target: 'host', weightDtype: 'float16', tolerance: 1e-2, kernels: 'reference' })).line).toMatch(/^PASS/);
+  });
+});
+
 describe('n64: weights streamed from the ROM pack in row tiles', () => {
   const file = writeModel(buildGptStep(step));
 

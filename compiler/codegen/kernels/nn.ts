@@ -8,7 +8,7 @@ import { numel, stridesOf } from '../../../ir/types.js';
 import { bstrides } from '../loops.js';
 import type { Node } from '../../../ir/graph.js';
 import { to3 } from './conv-nd.js';
-import { emitRowsDense } from './wrows.js';
+import { emitRowsDense, emitHalfConv } from './wrows.js';
 
 function requireF32(n: Node): void {
   for (const v of [...n.inputs, ...n.outputs]) {
@@ -37,6 +37,11 @@ registerKernel({
     ctx.use('conv');
     const params = ctx.decl('conv', 'dnnc_conv2d_params',
       `{ ${conv2dFields(n, xs, ys)}, ${amin}, ${amax} }`);
+    const wr = ctx.weightRows?.(w);
+    if (wr?.half) {
+      ctx.use('wrows');
+      return emitHalfConv(ctx, wr, fn(ctx, 'dnnc_conv2d_f32'), params);
+    }
     return `  ${fn(ctx, 'dnnc_conv2d_f32')}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
   },
 });

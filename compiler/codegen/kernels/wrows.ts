@@ -112,3 +112,33 @@ export function emitRowsQGemm(ctx: EmitCtx, wr: WeightRowsRef, kernel: string, p
     '  }',
   ].join('\n') + '\n';
 }
+
+/**
+ * Conv with half weights (marked by passes/conv-weights-fp16): one output
+ * channel at a time, its weights converted into the node's scratch, convolved
+ * by the ordinary float kernel as a one-channel, one-group convolution.
+ */
+export function emitHalfConv(ctx: EmitCtx, wr: WeightRowsRef, kernel: string, params: string): string {
+  const n = ctx.node;
+  const x = n.inputs[0]!, w = n.inputs[1]!, b = n.inputs[2] ?? null, y = n.outputs[0]!;
+  const xs = x.type.shape, ys = y.type.shape;
+  const N = xs[0]!, cin = xs[1]!, cout = ys[1]!, group = n.int('group', 1)!;
+  const inPlane = numel(xs.slice(2)), outPlane = numel(ys.slice(2));
+  const cinG = cin / group, coutG = cout / group;
+  const oc = ctx.local('oc'), bi = ctx.local('b'), cp = ctx.local('cp'), wf = ctx.local('wf');
+  return [
+    `  { /* ${w.name} stored as half: one output channel at a time, converted into scratch */`,
+    `    int32_t ${oc}, ${bi};`,
+    `    dnnc_conv2d_params ${cp} = ${params};`,
+    `    float *${wf} = (float *)${ctx.scratch()};`,
+    `    ${cp}.n = 1;`,
+    `    ${cp}.cin = ${cinG};`,
+    `    ${cp}.cout = 1;`,
+    `    ${cp}.group = 1;`,
+    `    for (${oc} = 0; ${oc} < ${cout}; ${oc}++) {`,
+    `      dnnc_wrows_row((const uint8_t *)${ctx.cptr(w)} + (size_t)${oc} * ${wr.rowBytes}u, ${wf}, ${wr.rowElems}, 1);`,
+    `      for (${bi} = 0; ${bi} < ${N}; ${bi}++) ${kernel}(${ctx.cptr(x)} + ((size_t)${bi} * ${cin} + (size_t)(${oc} / ${coutG}) * ${cinG}) * ${inPlane}u, ${wf}, ${b ? `${ctx.cptr(b)} + ${oc}` : 'NULL'}, ${ctx.ptr(y)} + ((size_t)${bi} * ${cout} + (size_t)${oc}) * ${outPlane}u, &${cp});`,
+    '    }',
+    '  }',
+  ].join('\n') + '\n';
+}
