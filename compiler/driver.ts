@@ -22,6 +22,7 @@ import { isFloatType } from '../ir/types.js';
 import { calibrate, calibrationSamples, loadCalibrationInputs, runOnHost, accuracy, formatAccuracy, type QuantizeRequest, type Calibration, type Progress, type OutputAccuracy } from './quantize.js';
 import { QUANT_PIPELINE } from '../passes/index.js';
 import type { QuantizeOptions } from '../passes/quantize.js';
+import { tiledPipeline, type TileOptions } from '../passes/tile.js';
 
 export interface FrontOptions {
   /** --shape name=1x3x32x32 */
@@ -60,6 +61,8 @@ export interface CompileOptions extends FrontOptions {
   quantize?: QuantizeRequest;
   /** progress of long steps (calibration), e.g. a bar on stderr */
   progress?: Progress;
+  /** tile kernels into a memory level (--tile [level], --rsp-model); absent: no tiling */
+  tile?: TileOptions;
 }
 
 export interface QuantState {
@@ -134,6 +137,10 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
     ctx.options.quantize = qo;
     pipeline = opts.passes ?? QUANT_PIPELINE;
     quant = { dtype: q.dtype, calibration };
+  }
+  if (opts.tile) {
+    ctx.options.tile = opts.tile;
+    if (!opts.passes) pipeline = tiledPipeline(pipeline);
   }
   let graph: Graph;
   try {
