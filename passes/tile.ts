@@ -143,7 +143,9 @@ export function tileProblem(n: Node): TileProblem | null {
 
 /** Padded channel counts of a tile (int16 RSP lanes), as runtime-c/kernels/tile_*.c pad them. */
 function padded(p: TileProblem, t: TileShape, cpad: number): { ocp: number; icp: number; wcols: number } {
-  if (p.kind === 'gemm') return { ocp: rup(t.oc, cpad), icp: rup(t.ic, cpad), wcols: rup(t.ic, cpad) };
+  // input channels (gemm K) are padded only when there are at least cpad of them (a 1-channel image stays 1)
+  const ipad = p.cin >= cpad ? cpad : 1;
+  if (p.kind === 'gemm') return { ocp: rup(t.oc, cpad), icp: rup(t.ic, ipad), wcols: rup(t.ic, ipad) };
   if (p.kind === 'pool') return { ocp: t.oc, icp: t.oc, wcols: 0 };
   const kk = p.kh * p.kw;
   if (p.group > 1) {
@@ -152,7 +154,7 @@ function padded(p: TileProblem, t: TileShape, cpad: number): { ocp: number; icp:
     const ocp = dw1 ? rup(t.oc, cpad) : t.oc;
     return { ocp, icp: dw1 ? ocp : (t.oc / cout_g) * cin_g, wcols: cin_g * kk };
   }
-  const icp = rup(t.ic, cpad);
+  const icp = rup(t.ic, ipad);
   return { ocp: rup(t.oc, cpad), icp, wcols: icp * kk };
 }
 

@@ -24,13 +24,15 @@
               every quantized gemm: w is stored [N][K])
      off_b[s] bias block [cout_t] (int32 for int8, int64 for int16), or the
               float Gemm's C block [tm][tn]
-     off_q[s] requantisation block: mult[cout_t] then shift[cout_t] (int32)
      off_acc  accumulator [cout_t][th][tw] (gemm [tm][tn]): float, int32
               (int8) or int64 (int16); the quantized result is written in
               place over it (int8 / int16), then copied out
      off_part partial sums of input-channel chunks after the first
-   int16 tiles pad channels (cin_t, cout_t; gemm tk, tn) to multiples of
-   cpad = 8, the RSP's 8 lanes; padded channels hold zeros. */
+     off_q    {mult, shift}: int8 mult[cout_t] at off_q[0], shift[cout_t] at
+              off_q[1] (int16: shift only), read by the last chunk's requantisation
+   int16 tiles pad output channels (cout_t; gemm tn) to multiples of cpad = 8,
+   the RSP's 8 lanes, and input channels (cin_t; gemm tk) too when the layer
+   has at least 8 of them; padded channels hold zeros (weights and inputs). */
 #ifndef DNNC_TILE_H
 #define DNNC_TILE_H
 #include "dnnc.h"

@@ -48,7 +48,7 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
             for (ic0 = 0; ic0 < icn; ic0 += t->t_ic) { \
               const int32_t set = (int32_t)(step++ & 1u); \
               const int32_t tic = imin(t->t_ic, icn - ic0); \
-              const int32_t ticp = grouped ? (dw1 ? tocp : tic) : rup(tic, t->cpad); \
+              const int32_t ticp = grouped ? (dw1 ? tocp : tic) : rup(tic, p->cin >= t->cpad ? t->cpad : 1); \
               const int32_t wcols = grouped ? cin_g * kk : ticp * kk; \
               dnnc_qconv2d_params cp; \
               dnnc_tile_desc d; \

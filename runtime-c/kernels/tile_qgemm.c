@@ -29,7 +29,7 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
         if (!acc) return s.err; \
         for (k0 = 0; k0 < p->K; k0 += t->t_ic) { \
           const int32_t set = (int32_t)(step++ & 1u); \
-          const int32_t tk = imin(t->t_ic, p->K - k0), tkp = rup(tk, t->cpad); \
+          const int32_t tk = imin(t->t_ic, p->K - k0), tkp = rup(tk, p->K >= t->cpad ? t->cpad : 1); \
           dnnc_qgemm_params gp; \
           dnnc_tile_desc d; \
           XT *as, *ws; \
