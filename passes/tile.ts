@@ -24,7 +24,7 @@ import { numel } from '../ir/types.js';
 export const TILE_DESC_BYTES = 128;
 
 export interface TileOptions {
-  /** memory level name (or alias: dmem, dcache, l1, sram); default: the target's first level */
+  /** memory level name (or alias: dmem, dcache, l1, sram) or a size in bytes (e.g. 2048, 8k); default: the target's first level */
   level?: string;
   /** N64: run every tile as an RSP kernel would (DMA rules, DMEM level, int16 lanes) */
   rspModel?: boolean;
@@ -254,6 +254,9 @@ export function tileLevel(target: TargetDesc, opts: TileOptions): MemoryLevel {
     return l;
   }
   if (!opts.level) return levels[0]!;
+  // a size instead of a level name: tiles of at most that many bytes (tests, experiments)
+  const size = /^(\d+)([kK])?$/.exec(opts.level);
+  if (size) return { name: `${opts.level} B`, bytes: Number(size[1]) * (size[2] ? 1024 : 1), note: 'size given with --tile' };
   const l = levels.find((v) => matches(v, opts.level!));
   if (!l) throw new DnncError(`--tile: target '${target.name}' has no memory level '${opts.level}' (levels: ${levels.map((v) => v.name).join(', ')})`);
   return l;
