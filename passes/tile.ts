@@ -30,7 +30,7 @@ export interface TileOptions {
   rspModel?: boolean;
 }
 
-export type TileKind = 'conv' | 'gemm' | 'pool';
+export type TileKind = 'conv' | 'gemm' | 'pool' | 'eltwise';
 
 /** The shape facts of one tileable node. */
 export interface TileProblem {
@@ -65,6 +65,11 @@ export interface TileLayout {
 
 const rup = (a: number, m: number) => Math.ceil(a / m) * m;
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
+
+/** Elementwise ops the tiler splits into chunks of elements (inputs of the output's shape, no broadcasting). */
+export const TILE_ELTWISE = new Set(['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Abs', 'Neg', 'Exp', 'HardSigmoid', 'HardSwish', 'Elu',
+  'Add', 'Sub', 'Mul', 'Div']);
+const ELT_BYTES: Partial<Record<string, number>> = { float32: 4, int8: 1, uint8: 1, int16: 2, int32: 4 };
 
 /** The tileable facts of a node, or null when the tiler does not handle it. */
 export function tileProblem(n: Node): TileProblem | null {
@@ -125,6 +130,16 @@ export function tileProblem(n: Node): TileProblem | null {
     const e = dtype === 'i8' ? [1, 1, 4, 4] : [2, 2, 8, 8];
     return { ...base, kind: 'gemm', dtype, cin: K!, cout: N!, oh: numel(x.type.shape) / K!, xe: e[0]!, we: e[1]!, be: e[2]!, ae: e[3]!, hasBias: !!n.inputs[2], requant: dtype === 'i8' ? 1 : 2 };
   }
+  if (TILE_ELTWISE.has(n.op)) {
+    const ins = n.inputs;
+    const es = ELT_BYTES[y.type.dtype];
+    if (!es || n.outputs.length !== 1 || ins.some((v) => !v || v.type.dtype !== y.type.dtype || v.type.shape.length !== y.type.shape.length ||
+      v.type.shape.some((d, i) => d !== y.type.shape[i]))) return null;
+    const N = numel(y.type.shape);
+    if (N === 0) return null;
+    return { ...base, kind: 'eltwise', dtype: y.type.dtype === 'float32' ? 'f32' : y.type.dtype === 'int16' ? 'i16' : 'i8',
+      cin: ins.length, cout: N, oh: 1, xe: es, we: es, be: 0, ae: es };
+  }
   if (n.op === 'MaxPool' || n.op === 'AveragePool') {
     const xs = x.type.shape, ys = y.type.shape;
     const r = xs.length - 2;
@@ -163,8 +178,13 @@ export function tileLayout(p: TileProblem, t: TileShape, cpad: number, align: nu
   const A = (b: number) => rup(b, align);
   const { ocp, icp, wcols } = padded(p, t, cpad);
   let X: number, W: number, B: number, Q: number, ACC: number;
-  const chunks = p.kind === 'conv' && p.group === 1 ? cdiv(p.cin, t.ic) : p.kind === 'gemm' ? cdiv(p.cin, t.ic) : 1;
-  if (p.kind === 'gemm') {
+  const chunks = (p.kind === 'conv' && p.group === 1) || p.kind === 'gemm' ? cdiv(p.cin, t.ic) : 1;
+  if (p.kind === 'eltwise') {
+    X = t.oc * p.xe;
+    W = p.cin > 1 ? t.oc * p.we : 0;
+    B = 0; Q = 0;
+    ACC = t.oc * p.ae;
+  } else if (p.kind === 'gemm') {
     X = t.oh * icp * p.xe;
     W = icp * ocp * p.we;
     B = p.gemmC ? t.oh * t.oc * 4 : p.hasBias ? ocp * p.be : 0;
@@ -208,6 +228,18 @@ export interface TileChoice { shape: TileShape; layout: TileLayout; tiles: numbe
 /** The tile that moves the fewest bytes among those whose layout fits `budget`. */
 export function chooseTile(p: TileProblem, budget: number, cpad: number, align: number): TileChoice | null {
   let best: TileChoice | null = null;
+  if (p.kind === 'eltwise') {
+    // the largest chunk of elements (a multiple of 8 bytes) whose buffers fit
+    const per = (p.xe + (p.cin > 1 ? p.we : 0)) * 2 + p.ae;
+    let T = Math.min(p.cout, Math.floor((budget - rup(TILE_DESC_BYTES, align) - 4 * align) / per));
+    if (T < p.cout) T = Math.floor(T / 8) * 8;
+    for (; T >= 1; T -= T > 8 ? 8 : 1) {
+      const shape: TileShape = { oc: T, oh: 1, ow: 1, ic: 1 };
+      const layout = tileLayout(p, shape, 1, align);
+      if (layout.bytes <= budget) return { shape, layout, tiles: cdiv(p.cout, T), chunks: 1, traffic: 0 };
+    }
+    return null;
+  }
   const grouped = p.kind === 'conv' && p.group > 1;
   let ocs: number[];
   if (grouped) {
@@ -274,14 +306,17 @@ export function levelBudget(l: MemoryLevel): number {
   return l.bytes - (l.reserve ?? 0);
 }
 
-const OPNAME: Record<TileKind, string> = { conv: 'conv', gemm: 'gemm', pool: 'pool' };
+const OPNAME: Record<TileKind, string> = { conv: 'conv', gemm: 'gemm', pool: 'pool', eltwise: 'eltwise' };
 
 /** The tile loop nest as text lines (printed under the node). */
 export function loopText(n: Node, p: TileProblem, c: TileChoice, level: MemoryLevel, budget: number, cpad: number): string[] {
   const t = c.shape;
   const lines: string[] = [];
   const loop = (v: string, end: number, step: number) => `for ${v} in 0..${end} step ${step}:`;
-  if (p.kind === 'gemm') {
+  if (p.kind === 'eltwise') {
+    const ins = n.inputs.map((_, i) => `${String.fromCharCode(97 + i)}[i:+${t.oc}]`).join(', ');
+    lines.push(loop('i', p.cout, t.oc), `${n.op.toLowerCase()}(${ins}) -> y[i:+${t.oc}]`);
+  } else if (p.kind === 'gemm') {
     lines.push(loop('n', p.cout, t.oc), loop('m', p.oh, t.oh), loop('k', p.cin, t.ic));
     lines.push(`gemm(A[m:+${t.oh}, k:+${t.ic}], B[k:+${t.ic}, n:+${t.oc}]) ${c.chunks > 1 ? '+=' : '->'} acc[${t.oh},${t.oc}]`);
   } else {
@@ -297,7 +332,6 @@ export function loopText(n: Node, p: TileProblem, c: TileChoice, level: MemoryLe
   const L = c.layout;
   const head = `tile ${level.name}: ${L.bytes} of ${budget} B${cpad > 1 ? `, channels padded to ${cpad}` : ''}, ${c.tiles} tiles x ${c.chunks} chunk${c.chunks > 1 ? 's' : ''}, double-buffered`;
   const regions = `scratch: desc@0 x@${L.offX[0]},${L.offX[1]}${L.offW[0] ? ` w@${L.offW[0]},${L.offW[1]}` : ''}${p.hasBias || p.gemmC ? ` b@${L.offB[0]}${L.offB[1] !== L.offB[0] ? ',' + L.offB[1] : ''}` : ''}${p.requant ? ` q@${p.requant === 1 ? L.offQ[0] + ',' : ''}${L.offQ[1]}` : ''} acc@${L.offAcc}${L.offPart ? ` part@${L.offPart}` : ''}`;
-  void n;
   return [head, regions, ...lines.map((l, i) => '  '.repeat(i) + l)];
 }
 
@@ -360,7 +394,7 @@ export function tileTable(g: Graph): TileRow[] {
     rows.push({
       node: n.name, op: n.op, dtype: p.dtype, tile: shape,
       tiles: cdiv(p.cout, shape.oc) * cdiv(p.oh, shape.oh) * cdiv(p.ow, shape.ow) * p.n,
-      chunks: p.kind === 'pool' || grouped ? 1 : cdiv(p.cin, shape.ic),
+      chunks: p.kind === 'pool' || p.kind === 'eltwise' || grouped ? 1 : cdiv(p.cin, shape.ic),
       bytes: n.int('tile_bytes', 0), budget: lv?.budget ?? 0, level: n.str('tile_level', ''),
     });
   }

@@ -61,7 +61,7 @@ function modelFile(name: string, build: () => OnnxBuilder): string {
   return writeModel(build(), tmpDir('tile-model'), `${name}.onnx`);
 }
 
-/** Convolutions, depthwise, pooling and gemms with awkward geometry (padding, strides, dilation, odd sizes). */
+/** Convolutions, depthwise, pooling, elementwise ops and gemms with awkward geometry (padding, strides, dilation, odd sizes). */
 function conformance(): string {
   const b = new OnnxBuilder('tile_conformance');
   b.input('x', 'float32', [1, 5, 19, 23]);
@@ -69,6 +69,7 @@ function conformance(): string {
     { kernel_shape: [3, 5], pads: [1, 2, 2, 1], strides: [2, 1], dilations: [1, 2] }, undefined, 'c0')[0]!;
   x = b.node('Relu', [x])[0]!;
   x = b.node('Conv', [x, b.init('wd', seededTensor([12, 1, 3, 3], 3, 0.3))], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 12 }, undefined, 'dw')[0]!;
+  x = b.node('Mul', [x, b.node('Sigmoid', [x])[0]!])[0]!; // elementwise: chunks of elements
   x = b.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: 1 }, undefined, 'ap')[0]!;
   x = b.node('Conv', [x, b.init('w1', seededTensor([40, 12, 1, 1], 4, 0.3)), b.init('b1', seededTensor([40], 5, 0.1))], { kernel_shape: [1, 1] }, undefined, 'pw')[0]!;
   x = b.node('MaxPool', [x], { kernel_shape: [2, 3], pads: [0, 1, 1, 1], strides: [1, 2] }, undefined, 'mp')[0]!;

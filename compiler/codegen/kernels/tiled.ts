@@ -6,7 +6,9 @@
 // plan-memory from `scratch_bytes`), runs the untiled kernel there and
 // copies the result out.
 import type { EmitCtx, KernelEmitter } from './registry.js';
-import type { Node } from '../../../ir/graph.js';
+import { Node, Value } from '../../../ir/graph.js';
+import { getKernel } from './registry.js';
+import { ctype } from '../c.js';
 import { conv2dFields } from './geometry.js';
 import { cfloat } from '../c.js';
 import { bstrides } from '../loops.js';
@@ -53,6 +55,7 @@ function emitTiled(ctx: EmitCtx): string {
   const p = tileProblem(n);
   if (!p) throw nodeError(n, `internal: node has a tile schedule but the tiler does not handle it`);
   ctx.use('tile');
+  if (p.kind === 'eltwise') return emitEltwise(ctx, p);
   const tp = tileParams(ctx, p);
   const call = (fn: string, args: string[]) => `  if (${fn}(${args.join(', ')}, &${tp}, ${ctx.scratch()}) != 0) return 12; /* tile scratch bounds or DMA rules broken */\n`;
   const x = n.inputs[0]!, y = n.outputs[0]!;
@@ -110,4 +113,58 @@ function emitTiled(ctx: EmitCtx): string {
     return call('dnnc_tiled_pool2d_f32', [ctx.cptr(x), ctx.ptr(y), `&${params}`, n.op === 'MaxPool' ? '1' : '0']);
   }
   throw nodeError(n, `internal: no tiled kernel for ${n.op}`);
+}
+
+/**
+ * Elementwise ops: chunks of T elements; per chunk the inputs are copied into
+ * scratch, the op's own emitter (on a stand-in node of T elements whose
+ * pointers are the scratch buffers) computes the chunk there, and the result
+ * is copied out. A last, shorter chunk gets its own copy of the code.
+ */
+function emitEltwise(ctx: EmitCtx, p: TileProblem): string {
+  const n = ctx.node;
+  const k = getKernel(n.op);
+  if (!k) throw nodeError(n, `no C kernel for op '${n.op}' yet`);
+  const [T] = n.ints('tile')!;
+  const L = tileLayout(p, { oc: T!, oh: 1, ow: 1, ic: 1 }, 1, 8);
+  const N = p.cout, dma = n.int('tile_dma', 0);
+  const y = n.outputs[0]!;
+  const C = ctype(y.type.dtype);
+  const id = ctx.local('tl');
+  const body = (cnt: number, at: string): string => {
+    // a stand-in node over `cnt` elements, its values pointing into scratch
+    const ins = n.inputs.map((v, i) => new Value(`${v!.name}_tile${i}`, { dtype: v!.type.dtype, shape: [cnt] }));
+    const out = new Value(`${y.name}_tile`, { dtype: y.type.dtype, shape: [cnt] });
+    const fake = new Node(n.name, n.op, ins, [out], n.attrs, n.domain);
+    const names = new Map<Value, string>();
+    ins.forEach((v, i) => names.set(v, `${id}_in${i}`));
+    names.set(out, `${id}_y`);
+    const sub: EmitCtx = { ...ctx, node: fake, ptr: (v) => names.get(v)!, cptr: (v) => names.get(v)! };
+    const lines: string[] = [`    {`, `      const uint32_t ${id}_set = ${id}_step++ & 1u;`];
+    ins.forEach((_, i) => {
+      const off = i === 0 ? L.offX : L.offW;
+      lines.push(`      ${C} *${id}_in${i} = (${C} *)dnnc_tile_region(&${id}_s, ${id}_set ? ${off[1]}u : ${off[0]}u, ${cnt * p.xe}u);`);
+      lines.push(`      if (!${id}_in${i}) return 12;`);
+      lines.push(`      memcpy(${id}_in${i}, ${ctx.cptr(n.inputs[i]!)} + ${at}, ${cnt * p.xe}u);`);
+    });
+    lines.push(`      ${C} *${id}_y = (${C} *)dnnc_tile_region(&${id}_s, ${L.offAcc}u, ${cnt * p.ae}u);`);
+    lines.push(`      if (!${id}_y) return 12;`);
+    lines.push(k.emit(sub).replace(/^/gm, '    ').trimEnd());
+    lines.push(`      memcpy(${ctx.ptr(y)} + ${at}, ${id}_y, ${cnt * p.ae}u);`);
+    lines.push('    }');
+    return lines.join('\n');
+  };
+  const full = Math.floor(N / T!), rest = N - full * T!;
+  const out = [
+    '  {',
+    `    dnnc_tile_scratch ${id}_s;`,
+    `    uint32_t ${id}_step = 0;`,
+    `    size_t ${id}_i;`,
+    `    ${id}_s.base = ${ctx.scratch()}; ${id}_s.cap = ${L.bytes}u; ${id}_s.dma = ${dma}; ${id}_s.err = 0;`,
+    `    for (${id}_i = 0; ${id}_i < ${full}u; ${id}_i++) /* for i in 0..${N} step ${T} */`,
+    body(T!, `${id}_i * ${T}u`),
+  ];
+  if (rest) out.push(body(rest, `${full * T!}u`));
+  out.push(`    (void)${id}_step;`, '  }');
+  return out.join('\n') + '\n';
 }
