@@ -29,7 +29,9 @@
               place over it (int8 / int16), then copied out
      off_part partial sums of input-channel chunks after the first
      off_q    {mult, shift}: int8 mult[cout_t] at off_q[0], shift[cout_t] at
-              off_q[1] (int16: shift only), read by the last chunk's requantisation
+              off_q[1] (int16: shift only); loaded once per output tile, before
+              its first chunk; the descriptor's q_off points at mult (int8) or
+              shift (int16), int8's shift block follows its mult block
    int16 tiles pad output channels (cout_t; gemm tn) to multiples of cpad = 8,
    the RSP's 8 lanes, and input channels (cin_t; gemm tk) too when the layer
    has at least 8 of them; padded channels hold zeros (weights and inputs). */

@@ -45,6 +45,19 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
             XT *yt; \
             int32_t i, c; \
             if (!acc) return s.err; \
+            /* requantisation block of the tile: mult (int8) and shift per output channel */ \
+            if (HAS_MULT) { \
+              int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[0], (uint32_t)tocp * 4u); \
+              if (!q) return s.err; \
+              dnnc_tile_gather(q, p->mult, 4, 1, 1, 1, tocp, 0, oc0, 1, toc, 1, p->cout, 0, &izero); \
+              qm = q; \
+            } \
+            { \
+              int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[1], (uint32_t)tocp * 4u); \
+              if (!q) return s.err; \
+              dnnc_tile_gather(q, p->shift, 4, 1, 1, 1, tocp, 0, oc0, 1, toc, 1, p->cout, 0, &izero); \
+              qs = q; \
+            } \
             for (ic0 = 0; ic0 < icn; ic0 += t->t_ic) { \
               const int32_t set = (int32_t)(step++ & 1u); \
               const int32_t tic = imin(t->t_ic, icn - ic0); \
@@ -80,7 +93,7 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
               memset(&d, 0, sizeof d); \
               d.op = OP; \
               d.x_off = (int32_t)t->off_x[set]; d.w_off = (int32_t)t->off_w[set]; d.b_off = bs ? (int32_t)t->off_b[set] : -1; \
-              d.q_off = -1; d.acc_off = (int32_t)t->off_acc; d.part_off = ic0 > 0 ? (int32_t)t->off_part : -1; \
+              d.q_off = (int32_t)(HAS_MULT ? t->off_q[0] : t->off_q[1]); d.acc_off = (int32_t)t->off_acc; d.part_off = ic0 > 0 ? (int32_t)t->off_part : -1; \
               d.cin = cp.cin; d.ih = ph; d.iw = pw; d.cout = tocp; d.oh = th; d.ow = tw; \
               d.kh = p->kh; d.kw = p->kw; d.sh = p->sh; d.sw = p->sw; d.dh = p->dh; d.dw = p->dw; d.group = cp.group; \
               d.first = ic0 == 0; d.last = ic0 + tic >= icn; \
@@ -89,19 +102,6 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
               if (s.err) return s.err; \
               RAW(xs, ws, bs, out, &cp); \
               if (ic0 > 0) for (i = 0; i < tocp * S; i++) acc[i] += out[i]; \
-            } \
-            /* requantisation block of the tile: mult (int8) and shift per output channel */ \
-            if (HAS_MULT) { \
-              int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[0], (uint32_t)tocp * 4u); \
-              if (!q) return s.err; \
-              dnnc_tile_gather(q, p->mult, 4, 1, 1, 1, tocp, 0, oc0, 1, toc, 1, p->cout, 0, &izero); \
-              qm = q; \
-            } \
-            { \
-              int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[1], (uint32_t)tocp * 4u); \
-              if (!q) return s.err; \
-              dnnc_tile_gather(q, p->shift, 4, 1, 1, 1, tocp, 0, oc0, 1, toc, 1, p->cout, 0, &izero); \
-              qs = q; \
             } \
             (void)qm; \
             yt = (XT *)acc; /* in place: element i is read before bytes of it are written */ \

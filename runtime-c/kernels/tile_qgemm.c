@@ -27,6 +27,18 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
         const int32_t *qm = NULL, *qs = NULL; \
         XT *yt; \
         if (!acc) return s.err; \
+        if (HAS_MULT) { \
+          int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[0], (uint32_t)tnp * 4u); \
+          if (!q) return s.err; \
+          dnnc_tile_gather(q, p->mult, 4, 1, 1, 1, tnp, 0, n0, 1, tn, 1, p->N, 0, &izero); \
+          qm = q; \
+        } \
+        { \
+          int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[1], (uint32_t)tnp * 4u); \
+          if (!q) return s.err; \
+          dnnc_tile_gather(q, p->shift, 4, 1, 1, 1, tnp, 0, n0, 1, tn, 1, p->N, 0, &izero); \
+          qs = q; \
+        } \
         for (k0 = 0; k0 < p->K; k0 += t->t_ic) { \
           const int32_t set = (int32_t)(step++ & 1u); \
           const int32_t tk = imin(t->t_ic, p->K - k0), tkp = rup(tk, p->K >= t->cpad ? t->cpad : 1); \
@@ -55,7 +67,7 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
           memset(&d, 0, sizeof d); \
           d.op = OP; \
           d.x_off = (int32_t)t->off_x[set]; d.w_off = (int32_t)t->off_w[set]; d.b_off = bs ? (int32_t)t->off_b[set] : -1; \
-          d.q_off = -1; d.acc_off = (int32_t)t->off_acc; d.part_off = k0 > 0 ? (int32_t)t->off_part : -1; \
+          d.q_off = (int32_t)(HAS_MULT ? t->off_q[0] : t->off_q[1]); d.acc_off = (int32_t)t->off_acc; d.part_off = k0 > 0 ? (int32_t)t->off_part : -1; \
           d.cin = tkp; d.oh = tm; d.cout = tnp; d.ih = tm; d.iw = tkp; d.ow = 1; d.kh = 1; d.kw = 1; d.group = 1; \
           d.sh = 1; d.sw = 1; d.dh = 1; d.dw = 1; \
           d.first = k0 == 0; d.last = k0 + tk >= p->K; \
@@ -64,18 +76,6 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
           if (s.err) return s.err; \
           RAW(as, ws, bs, out, &gp); \
           if (k0 > 0) for (i = 0; i < tm * tnp; i++) acc[i] += out[i]; \
-        } \
-        if (HAS_MULT) { \
-          int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[0], (uint32_t)tnp * 4u); \
-          if (!q) return s.err; \
-          dnnc_tile_gather(q, p->mult, 4, 1, 1, 1, tnp, 0, n0, 1, tn, 1, p->N, 0, &izero); \
-          qm = q; \
-        } \
-        { \
-          int32_t *q = (int32_t *)dnnc_tile_region(&s, t->off_q[1], (uint32_t)tnp * 4u); \
-          if (!q) return s.err; \
-          dnnc_tile_gather(q, p->shift, 4, 1, 1, 1, tnp, 0, n0, 1, tn, 1, p->N, 0, &izero); \
-          qs = q; \
         } \
         (void)qm; \
         yt = (XT *)acc; /* in place, ascending */ \
