@@ -48,6 +48,7 @@ export interface TileProblem {
   requant: 0 | 1 | 2;
   /** float Gemm with C: its [tm][tn] block */
   gemmC: boolean;
+  transA: number;
   transB: number;
 }
 
@@ -75,7 +76,7 @@ const ELT_BYTES: Partial<Record<string, number>> = { float32: 4, int8: 1, uint8:
 export function tileProblem(n: Node): TileProblem | null {
   const x = n.inputs[0], y = n.outputs[0];
   if (!x || !y) return null;
-  const base = { hasBias: false, requant: 0 as 0 | 1 | 2, gemmC: false, transB: 0, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1, n: 1, ih: 1, iw: 1, ow: 1 };
+  const base = { hasBias: false, requant: 0 as 0 | 1 | 2, gemmC: false, transA: 0, transB: 0, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1, n: 1, ih: 1, iw: 1, ow: 1 };
   if (n.op === 'Conv' || n.op === 'QConv') {
     const xs = x.type.shape, ys = y.type.shape;
     const r = xs.length - 2;
@@ -106,11 +107,11 @@ export function tileProblem(n: Node): TileProblem | null {
   if (n.op === 'Gemm' || n.op === 'MatMul') {
     const a = x, b = n.inputs[1]!;
     if ([...n.inputs, y].some((v) => v && v.type.dtype !== 'float32')) return null;
-    let M: number, N: number, K: number, transB = 0, gemmC = false;
+    let M: number, N: number, K: number, transA = 0, transB = 0, gemmC = false;
     if (n.op === 'Gemm') {
-      if (n.int('transA', 0)) return null;
       [M, N] = y.type.shape as [number, number];
-      K = a.type.shape[1]!;
+      transA = n.int('transA', 0);
+      K = transA ? a.type.shape[0]! : a.type.shape[1]!;
       transB = n.int('transB', 0);
       gemmC = !!n.inputs[2];
     } else {
@@ -119,7 +120,7 @@ export function tileProblem(n: Node): TileProblem | null {
       [K, N] = b.type.shape as [number, number];
       M = numel(a.type.shape) / K;
     }
-    return { ...base, kind: 'gemm', dtype: 'f32', cin: K, cout: N, oh: M, xe: 4, we: 4, be: 4, ae: 4, gemmC, transB };
+    return { ...base, kind: 'gemm', dtype: 'f32', cin: K, cout: N, oh: M, xe: 4, we: 4, be: 4, ae: 4, gemmC, transA, transB };
   }
   if (n.op === 'QGemm') {
     if (n.int('raw', 0)) return null;

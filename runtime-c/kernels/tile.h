@@ -18,7 +18,7 @@
                 conv:  [cin_t][ph][pw] with the halo; padding materialised
                        (0, or the int8 input zero point); pool: clipped
                        patch, padding left to the kernel's local pads
-                gemm:  A block [tm][tk]
+                gemm:  A block [tm][tk] ([tk][tm] when A is transposed)
      off_w[s] weights: conv [cout_t][cin_t][kh][kw] (grouped: [cout_t][cin/group][kh][kw]);
               gemm B block [tk][tn] (float, transB=0), [tn][tk] (transB=1, and
               every quantized gemm: w is stored [N][K])

@@ -1,7 +1,7 @@
 /* Tiled float32 Gemm: tiles of tm rows x tn columns of Y, K in chunks of
    tk. Per tile and chunk the A block [tm][tk] and the B block ([tk][tn], or
    [tn][tk] when B is transposed) go into scratch and dnnc_gemm_f32 computes
-   the chunk product there; chunks add up in the accumulator; the last step
+   the chunk product there; chunks add up in the accumulator; (A^T blocks [tk][tm] when A is transposed); the last step
    applies alpha, beta * C (its block copied into scratch) and the clamp in
    the same order as the untiled kernel. */
 #include "tile_gemm.h"
@@ -29,7 +29,8 @@ int dnnc_tiled_gemm_f32(const float *a, const float *b, const float *c, float *y
         float *as, *bs, *out = acc;
         as = (float *)dnnc_tile_region(&s, t->off_x[set], (uint32_t)(tm * tk) * 4u);
         if (!as) return s.err;
-        dnnc_tile_gather(as, a, 4, 1, 1, tm, tk, m0, k0, tm, tk, p->M, p->K, 0, &zero);
+        if (p->trans_a) dnnc_tile_gather(as, a, 4, 1, 1, tk, tm, k0, m0, tk, tm, p->K, p->M, 0, &zero); /* A^T block [tk][tm] */
+        else dnnc_tile_gather(as, a, 4, 1, 1, tm, tk, m0, k0, tm, tk, p->M, p->K, 0, &zero);
         bs = (float *)dnnc_tile_region(&s, t->off_w[set], (uint32_t)(tk * tn) * 4u);
         if (!bs) return s.err;
         if (p->trans_b) dnnc_tile_gather(bs, b, 4, 1, 1, tn, tk, n0, k0, tn, tk, p->N, p->K, 0, &zero);
@@ -38,7 +39,7 @@ int dnnc_tiled_gemm_f32(const float *a, const float *b, const float *c, float *y
           out = (float *)dnnc_tile_region(&s, t->off_part, (uint32_t)(tm * tn) * 4u);
           if (!out) return s.err;
         }
-        gp.M = tm; gp.N = tn; gp.K = tk; gp.trans_a = 0; gp.trans_b = p->trans_b;
+        gp.M = tm; gp.N = tn; gp.K = tk; gp.trans_a = p->trans_a; gp.trans_b = p->trans_b;
         gp.alpha = 1.0f; gp.beta = 0.0f; gp.c_sm = 0; gp.c_sn = 0; gp.act_min = -INFINITY; gp.act_max = INFINITY;
         memset(&d, 0, sizeof d);
         d.op = DNNC_TILE_OP_GEMM_F32;

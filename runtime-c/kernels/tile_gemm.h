@@ -4,7 +4,6 @@
 #include "tile.h"
 #include "gemm.h"
 
-/* p->trans_a must be 0 (the compiler does not tile transposed A). */
 int dnnc_tiled_gemm_f32(const float *a, const float *b, const float *c, float *y, const dnnc_gemm_params *p,
                         const dnnc_tile_params *t, uint8_t *scratch);
 

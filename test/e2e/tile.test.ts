@@ -8,6 +8,7 @@
 // compile-time figure.
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
+import path from 'node:path';
 import { compile, lower, type CompileOptions } from '../../compiler/driver.js';
 import { buildForTarget } from '../../compiler/verify.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
@@ -18,6 +19,9 @@ import { printGraph } from '../../ir/printer.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { isFloatType } from '../../ir/types.js';
 import { dnnc, example, tmpDir, writeModel } from '../helpers.js';
+import { nodeTestDir } from '../../scripts/testdata.js';
+import { closeEnough } from '../../scripts/conformance-lib.js';
+import { readTensorFile } from '../../compiler/onnx/tensors.js';
 
 interface Run { outputs: Tensor[]; notes: string[]; tileBytes: number[] }
 
@@ -193,5 +197,32 @@ describe('tiled == untiled on the host', () => {
     const size = /^(\d+)(k?)$/.exec(level);
     expect(highWater(tiled.notes)).toBe(Math.max(...tiled.tileBytes));
     expect(highWater(tiled.notes)).toBeLessThanOrEqual(size ? Number(size[1]) * (size[2] ? 1024 : 1) : 32 * 1024);
+  }, 300_000);
+});
+
+describe('ONNX conformance conv / gemm / pool tests, tiled', () => {
+  const TESTS = ['test_conv_with_strides_and_asymmetric_padding', 'test_conv_with_autopad_same', 'test_gemm_all_attributes',
+    'test_averagepool_2d_pads_count_include_pad', 'test_maxpool_2d_pads', 'test_matmul_2d'];
+  const cases: [string, string, CompileOptions][] = TESTS.flatMap((t): [string, string, CompileOptions][] => [
+    [t, 'host --tile 512', { target: 'host', tile: { level: '512' } }],
+    [t, 'n64 --rsp-model', { target: 'n64', tile: { rspModel: true } }],
+  ]);
+  it.each(cases)('%s (%s) matches the test data', async (name, _how, opts) => {
+    const dir = path.join(nodeTestDir(), name);
+    const data = path.join(dir, 'test_data_set_0');
+    const inputs = fs.readdirSync(data).filter((f) => /^input_\d+\.pb$/.test(f)).sort().map((f) => path.join(data, f));
+    const file = path.join(dir, 'model.onnx');
+    const c = await compile(file, { ...opts, inputs, reference: false });
+    expect(c.graph.nodes.some((n) => n.attrs.has('tile'))).toBe(true);
+    const work = tmpDir('tile-conf');
+    try {
+      const r = buildForTarget(c, work).run();
+      if (typeof r.outputs === 'string') throw new Error(r.outputs);
+      const want = readTensorFile(path.join(data, 'output_0.pb')).tensor;
+      const cmp = closeEnough(r.outputs[0]!, want);
+      expect(cmp.ok, `max error ${cmp.maxErr}`).toBe(true);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   }, 300_000);
 });

@@ -7,7 +7,7 @@ import { DEFAULT_PIPELINE, QUANT_PIPELINE } from '../../passes/index.js';
 
 const conv = (over: Partial<TileProblem> = {}): TileProblem => ({
   kind: 'conv', dtype: 'f32', n: 1, cin: 64, ih: 25, iw: 5, cout: 64, oh: 25, ow: 5, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, group: 1,
-  xe: 4, we: 4, be: 4, ae: 4, hasBias: true, requant: 0, gemmC: false, transB: 0, ...over,
+  xe: 4, we: 4, be: 4, ae: 4, hasBias: true, requant: 0, gemmC: false, transA: 0, transB: 0, ...over,
 });
 
 describe('tile levels', () => {

@@ -88,7 +88,7 @@ function emitTiled(ctx: EmitCtx): string {
     const alpha = n.op === 'Gemm' ? n.float('alpha', 1) : 1, beta = n.op === 'Gemm' ? n.float('beta', 1) : 0;
     ctx.use('gemm');
     ctx.use('tile_gemm');
-    const params = ctx.decl('gemm', 'dnnc_gemm_params', `{ ${M}, ${N}, ${K}, 0, ${p.transB}, ${cfloat(alpha)}, ${cfloat(beta)}, ${csm}, ${csn}, ${amin}, ${amax} }`);
+    const params = ctx.decl('gemm', 'dnnc_gemm_params', `{ ${M}, ${N}, ${K}, ${p.transA}, ${p.transB}, ${cfloat(alpha)}, ${cfloat(beta)}, ${csm}, ${csn}, ${amin}, ${amax} }`);
     return call('dnnc_tiled_gemm_f32', [ctx.cptr(x), ctx.cptr(b), c ? ctx.cptr(c) : 'NULL', ctx.ptr(y), `&${params}`]);
   }
   if (n.op === 'QGemm') {
