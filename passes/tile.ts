@@ -224,6 +224,9 @@ function candidates(n: number, m = 1, all = 16): number[] {
   return [...s].filter((v) => v >= 1 && v <= n).sort((a, b) => a - b);
 }
 
+/** Cost of one gathered row (one DMA line) in bytes-moved equivalents. */
+const ROW_COST = 32;
+
 export interface TileChoice { shape: TileShape; layout: TileLayout; tiles: number; chunks: number; traffic: number }
 
 /** The tile that moves the fewest bytes among those whose layout fits `budget`. */
@@ -261,7 +264,10 @@ export function chooseTile(p: TileProblem, budget: number, cpad: number, align: 
           const tiles = cdiv(p.cout, oc) * cdiv(p.oh, oh) * cdiv(p.ow, ow) * p.n;
           const chunks = p.kind === 'pool' || grouped ? 1 : cdiv(p.cin, ic);
           // bytes moved in and out, plus a fixed cost per kernel call (DMA set-up, descriptor)
-          const traffic = tiles * chunks * (layout.inBytes + 256) + tiles * layout.accBytes;
+          // and per row of a gathered block (each row is one DMA line: narrow tiles cost more)
+          const ph = (oh - 1) * p.sh + (p.kh - 1) * p.dh + 1;
+          const rows = p.kind === 'gemm' ? oh + ic : (p.kind === 'pool' ? oc : ic) * ph + oc * oh;
+          const traffic = tiles * chunks * (layout.inBytes + 256 + ROW_COST * rows) + tiles * layout.accBytes;
           if (!best || traffic < best.traffic || (traffic === best.traffic && layout.bytes > best.layout.bytes)) {
             best = { shape, layout, tiles, chunks, traffic };
           }
