@@ -13,6 +13,7 @@ import { getKernel } from './codegen/kernels/index.js';
 import { parseSize, formatMemoryReport } from './targets/memory.js';
 import { formatReport } from './memory-budget.js';
 import { inspectMemory, inspectQuant, quantParams } from './inspect.js';
+import { tileTable, formatTileTable } from '../passes/tile.js';
 import { progressBar, type QuantizeRequest, type CalibrationMethod } from './quantize.js';
 import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './generate-cli.js';
 import { benchGenerate } from './generate-run.js';
@@ -83,6 +84,8 @@ interface CommonOpts {
   symmetricActivations?: boolean;
   evaluate?: string;
   state?: string[];
+  tile?: string | boolean;
+  rspModel?: boolean;
 }
 
 function compileOptions(o: CommonOpts): CompileOptions {
@@ -109,6 +112,7 @@ function compileOptions(o: CommonOpts): CompileOptions {
     quantize: quantizeRequest(o),
     progress: progressBar((s) => process.stderr.write(s), !!process.stderr.isTTY),
     state: o.state,
+    tile: o.tile || o.rspModel ? { level: typeof o.tile === 'string' ? o.tile : undefined, rspModel: !!o.rspModel } : undefined,
   };
 }
 
@@ -149,7 +153,9 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .option('--max-nodes <n>', 'largest node count accepted', positiveInt('--max-nodes'))
     .option('--state <in=out>', "keep graph input/output pairs in persistent state buffers updated in place, e.g. 'past.*=present.*' (repeatable), or 'auto' (past*/past_key_values* -> present*)", collectOne)
     .option('--psram <size>', 'external PSRAM on the board (esp32, esp32s3), e.g. 4M: the arena goes there when internal RAM is too small')
-    .option('--verbose', 'show stack traces of internal errors');
+    .option('--verbose', 'show stack traces of internal errors')
+    .option('--tile [level]', "tile Conv/Gemm/MatMul/pooling into a memory level of the target (default its first: n64 'RSP DMEM', host 'L1'; also 'dcache', 'sram')")
+    .option('--rsp-model', 'n64: run every tile as an RSP kernel would: DMA-style copies into a 4 KB DMEM scratch buffer (implies --tile dmem)');
 }
 
 export function buildProgram(): Command {
@@ -195,11 +201,17 @@ export function buildProgram(): Command {
       .option('--print-ir', 'print the IR after the full pipeline')
       .option('--memory', 'print the memory plan (tensors, offsets, lifetimes)')
       .option('--json', 'machine-readable output (with --memory)')
-      .option('--quant-params', 'print every quantization number: scales, zero points, biases, decoded multipliers'))),
-  ).action(async (model: string, o: CommonOpts & TrainCliOpts & { memory?: boolean; json?: boolean; quantParams?: boolean }) => {
+      .option('--quant-params', 'print every quantization number: scales, zero points, biases, decoded multipliers')
+      .option('--tiles', 'print the per-layer tile table (tile shape, scratch bytes); implies --tile'))),
+  ).action(async (model: string, o: CommonOpts & TrainCliOpts & { memory?: boolean; json?: boolean; quantParams?: boolean; tiles?: boolean }) => {
     const opts = compileOptions(o);
     if (o.train) return void process.stdout.write(await inspectTrainCommand(model, opts, o));
+    if (o.tiles && !opts.tile) opts.tile = {};
     const { graph, target } = lower(model, opts);
+    if (o.tiles) {
+      process.stdout.write(formatTileTable(tileTable(graph)));
+      return;
+    }
     if (o.printIr || (!o.printAfter && !o.memory)) process.stdout.write(printGraph(graph, { storage: true }));
     if (graph.meta.quantized || graph.nodes.some((n) => n.op.startsWith('Q') || n.op.endsWith('QuantizeLinear'))) process.stdout.write(inspectQuant(graph));
     if (o.quantParams) process.stdout.write(quantParams(graph));

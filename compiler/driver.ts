@@ -25,6 +25,7 @@ import type { QuantizeOptions } from '../passes/quantize.js';
 import { withStatePass, zeroStateInputs, stateGolden, generateProjectData, withSampleKernel, type GenerateOptions } from './generate.js';
 import { TRAIN_PIPELINE } from '../passes/index.js';
 import type { TrainOptions } from '../passes/autodiff.js';
+import { tiledPipeline, type TileOptions } from '../passes/tile.js';
 
 export interface FrontOptions {
   /** --shape name=1x3x32x32 */
@@ -73,6 +74,8 @@ export interface CompileOptions extends FrontOptions {
   generate?: GenerateOptions;
   /** training graph (--train): the loss, backward pass and parameters as inputs (passes/autodiff.ts) */
   train?: TrainOptions;
+  /** tile kernels into a memory level (--tile [level], --rsp-model); absent: no tiling */
+  tile?: TileOptions;
 }
 
 export interface QuantState {
@@ -150,6 +153,10 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
     quant = { dtype: q.dtype, calibration };
   }
   if (opts.state?.length) pipeline = withStatePass(pipeline);
+  if (opts.tile) {
+    ctx.options.tile = opts.tile;
+    if (!opts.passes) pipeline = tiledPipeline(pipeline);
+  }
   let graph: Graph;
   try {
     graph = runPipeline(g0, pipeline, ctx, {

@@ -93,7 +93,9 @@ export function fileIo(c: Compiled, dir: string, cmd: string, args: string[], ho
       if (r.status !== 0) {
         return { outputs: r.timedOut ? 'timeout' : `program exited with ${r.status}: ${(r.stderr || r.stdout).split('\n').find((l) => l.trim()) ?? ''}` };
       }
-      return { outputs: c.code.outputs.map((o, i) => Tensor.fromBytes(o.dtype, o.shape, new Uint8Array(fs.readFileSync(path.join(dir, `out${i}.bin`))), le)) };
+      // lines the test program marks as notes (e.g. the tile scratch high-water mark)
+      const notes = (r.stderr ?? '').split('\n').filter((l) => l.startsWith('dnnc-note: ')).map((l) => l.slice('dnnc-note: '.length));
+      return { outputs: c.code.outputs.map((o, i) => Tensor.fromBytes(o.dtype, o.shape, new Uint8Array(fs.readFileSync(path.join(dir, `out${i}.bin`))), le)), ...(notes.length ? { notes } : {}) };
     },
   };
 }

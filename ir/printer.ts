@@ -52,7 +52,7 @@ function storageText(v: Value): string {
 export function printNode(n: Node, opts: { storage?: boolean } = {}): string {
   const outs = n.outputs.map((o) => `${valueRef(o)}: ${formatType(o.type)}${quantText(o)}${opts.storage ? storageText(o) : ''}`).join(', ');
   const ins = n.inputs.map(valueRef).join(', ');
-  const attrs = [...n.attrs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const attrs = [...n.attrs.entries()].filter(([k]) => k !== 'tile_loops').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const at = attrs.length ? ` {${attrs.map(([k, a]) => `${k}=${attrText(a)}`).join(', ')}}` : '';
   const op = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.op}` : n.op;
   return `${outs} = ${op}(${ins})${at}  # ${ident(n.name)}`;
@@ -70,7 +70,12 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   for (const v of g.constants()) {
     lines.push(`  const ${valueRef(v)}: ${formatType(v.type)}${quantText(v)}  (${byteSize(v.type)} B)`);
   }
-  for (const n of g.nodes) lines.push('  ' + printNode(n, opts));
+  for (const n of g.nodes) {
+    lines.push('  ' + printNode(n, opts));
+    // a tile schedule (passes/tile.ts): its loop nest under the node
+    const loops = n.attrs.get('tile_loops');
+    if (loops?.kind === 'strings') for (const l of loops.value) lines.push('      | ' + l);
+  }
   lines.push(`  return ${g.outputs.map(valueRef).join(', ')}`);
   lines.push('}');
   return lines.join('\n') + '\n';

@@ -16,6 +16,7 @@ import './quantize.js';
 import './quantize-qdq.js';
 import './quantize-cleanup.js';
 import './autodiff.js';
+import './tile.js';
 export { getPass, allPasses, type Pass, type PassContext } from './pass.js';
 
 export const DEFAULT_PIPELINE = [

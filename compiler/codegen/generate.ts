@@ -3,6 +3,7 @@
 import type { Graph, Node, Value } from '../../ir/graph.js';
 import type { TargetDesc } from '../targets/target.js';
 import { getKernel } from './kernels/index.js';
+import { tiledKernel } from './kernels/tiled.js';
 import type { EmitCtx } from './kernels/registry.js';
 import { ctype, cident, ccomment, clabel, cArrayBody, cstring, cint } from './c.js';
 import { byteSize, numel, formatType, type DType } from '../../ir/types.js';
@@ -345,7 +346,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     // which constants does each layer's code read? emit once without keeping anything
     const reads = new Map<Node, Set<Value>>();
     for (const n of g.nodes) {
-      const k = getKernel(n.op);
+      const k = tiledKernel(n) ?? getKernel(n.op);
       if (!k) throw nodeError(n, `no C kernel for op '${n.op}' yet`);
       recording = new Set();
       k.emit({
@@ -373,7 +374,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     }
   }
   for (const n of g.nodes) {
-    const k = getKernel(n.op);
+    const k = tiledKernel(n) ?? getKernel(n.op);
     if (!k) throw nodeError(n, `no C kernel for op '${n.op}' yet`);
     const ctx: EmitCtx = {
       node: n,

@@ -5,6 +5,13 @@ export interface MemoryLevel {
   name: string;
   bytes: number;
   note?: string;
+  /** bytes of the level kept back from tiles (e.g. RSP microcode data and stack in DMEM) */
+  reserve?: number;
+  reserveNote?: string;
+  /** the level is filled by DMA: transfers need this alignment of offsets and lengths (bytes) */
+  dmaAlign?: number;
+  /** vector lanes of the unit computing on the level: int16 tiles pad channels to a multiple of it */
+  lanes?: number;
 }
 
 export interface TargetDesc {
@@ -196,7 +203,7 @@ const N64: TargetDesc = {
   ramBytes: N64_MEMORY.ramBytes - N64_MEMORY.reserve.reduce((a, r) => a + r.bytes, 0),
   ramNote: '4 MiB RDRAM (8 MiB with the Expansion Pak) minus libdragon, framebuffers, stack and heap',
   levels: [
-    { name: 'RSP DMEM', bytes: 4096, note: '4 KB DMEM' },
+    { name: 'RSP DMEM', bytes: 4096, note: '4 KB DMEM', reserve: 512, reserveNote: 'kept for the microcode: its constants, the per-layer parameters and a stack / vector-register save area; tiles use the other 3584 B (the tile descriptor at offset 0 included)', dmaAlign: 8, lanes: 8 },
     { name: 'D-cache', bytes: N64_DCACHE_BYTES, note: '8 KB, direct-mapped, 16-byte lines' },
   ],
   cc: ['mips64-linux-gnuabi64-gcc'],

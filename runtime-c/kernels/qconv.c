@@ -154,3 +154,7 @@ DEFINE_QCONV_OPT(dnnc_qconv2d_i16, int16_t, int16_t, int64_t, int64_t, REQ_I16)
 /* ConvInteger: the int32 accumulator itself (no requantization). */
 DEFINE_QCONV_REF(dnnc_qconv2d_i8_i32_ref, int8_t, int32_t, int32_t, int32_t, REQ_RAW)
 DEFINE_QCONV_OPT(dnnc_qconv2d_i8_i32, int8_t, int32_t, int32_t, int32_t, REQ_RAW)
+
+/* int16 accumulators as int64 (no requantization): the tiled int16 path
+   adds input-channel chunks before requantizing (runtime-c/kernels/tile_qconv.c). */
+DEFINE_QCONV_OPT(dnnc_qconv2d_i16_i64, int16_t, int64_t, int64_t, int64_t, REQ_RAW)

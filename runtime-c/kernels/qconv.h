@@ -32,4 +32,7 @@ void dnnc_qconv2d_i16(const int16_t *x, const int16_t *w, const int64_t *b, int1
 void dnnc_qconv2d_i8_i32_ref(const int8_t *x, const int8_t *w, const int32_t *b, int32_t *y, const dnnc_qconv2d_params *p);
 void dnnc_qconv2d_i8_i32(const int8_t *x, const int8_t *w, const int32_t *b, int32_t *y, const dnnc_qconv2d_params *p);
 
+/* int16 without requantization: y = b + sum x * w as int64 (tiled int16 convolution). */
+void dnnc_qconv2d_i16_i64(const int16_t *x, const int16_t *w, const int64_t *b, int64_t *y, const dnnc_qconv2d_params *p);
+
 #endif

@@ -57,3 +57,5 @@ DEFINE_QGEMM(dnnc_qgemm_i8, int8_t, int8_t, int32_t, int32_t, REQ_I8)
 DEFINE_QGEMM(dnnc_qgemm_i16, int16_t, int16_t, int64_t, int64_t, REQ_I16)
 /* MatMulInteger: the int32 accumulator itself. */
 DEFINE_QGEMM(dnnc_qgemm_i8_i32, int8_t, int32_t, int32_t, int32_t, REQ_RAW)
+/* int16 accumulators as int64 (no requantization), for the tiled int16 path (tile_qgemm.c). */
+DEFINE_QGEMM(dnnc_qgemm_i16_i64, int16_t, int64_t, int64_t, int64_t, REQ_RAW)

@@ -23,4 +23,8 @@ void dnnc_qgemm_i16(const int16_t *a, const int16_t *w, const int64_t *b, int16_
 void dnnc_qgemm_i8_i32_ref(const int8_t *a, const int8_t *w, const int32_t *b, int32_t *y, const dnnc_qgemm_params *p);
 void dnnc_qgemm_i8_i32(const int8_t *a, const int8_t *w, const int32_t *b, int32_t *y, const dnnc_qgemm_params *p);
 
+/* int16 without requantization: y = b + sum a * w as int64 (tiled int16 gemm). */
+void dnnc_qgemm_i16_i64_ref(const int16_t *a, const int16_t *w, const int64_t *b, int64_t *y, const dnnc_qgemm_params *p);
+void dnnc_qgemm_i16_i64(const int16_t *a, const int16_t *w, const int64_t *b, int64_t *y, const dnnc_qgemm_params *p);
+
 #endif
