@@ -53,6 +53,14 @@ function positiveInt(name: string) {
   };
 }
 
+function nonNegativeNumber(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new DnncError(`${name} needs a number >= 0, got '${v}'`);
+    return n;
+  };
+}
+
 interface CommonOpts {
   target: string;
   shape?: string[];
@@ -76,6 +84,8 @@ interface CommonOpts {
   calibration?: CalibrationMethod;
   symmetricActivations?: boolean;
   evaluate?: string;
+  fusePatches?: boolean;
+  maxRecompute?: number;
 }
 
 function compileOptions(o: CommonOpts): CompileOptions {
@@ -95,6 +105,8 @@ function compileOptions(o: CommonOpts): CompileOptions {
     psramBytes: o.psram !== undefined ? parseSize(o.psram) : undefined,
     weights: o.weights,
     expansionPak: o.expansionPak,
+    fusePatches: o.fusePatches || o.maxRecompute !== undefined,
+    maxRecompute: o.maxRecompute,
     log: (m) => process.stderr.write(m + '\n'),
     print: (t) => process.stdout.write(t),
     quantize: quantizeRequest(o),
@@ -136,6 +148,8 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .option('--max-tensor-bytes <n>', 'largest single tensor accepted', positiveInt('--max-tensor-bytes'))
     .option('--max-nodes <n>', 'largest node count accepted', positiveInt('--max-nodes'))
     .option('--psram <size>', 'external PSRAM on the board (esp32, esp32s3), e.g. 4M: the arena goes there when internal RAM is too small')
+    .option('--fuse-patches', 'run chains of spatial layers row by row with small row rings (fused patch execution) where it lowers the peak RAM')
+    .option('--max-recompute <x>', 'fused patch execution: most extra instructions allowed, as a fraction of layer by layer (default 0.15; implies --fuse-patches)', nonNegativeNumber('--max-recompute'))
     .option('--verbose', 'show stack traces of internal errors');
 }
 

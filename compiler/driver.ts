@@ -60,6 +60,9 @@ export interface CompileOptions extends FrontOptions {
   quantize?: QuantizeRequest;
   /** progress of long steps (calibration), e.g. a bar on stderr */
   progress?: Progress;
+  /** fused patch execution (--fuse-patches) and its instruction-overhead cap (--max-recompute) */
+  fusePatches?: boolean;
+  maxRecompute?: number;
 }
 
 export interface QuantState {
@@ -134,6 +137,12 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
     ctx.options.quantize = qo;
     pipeline = opts.passes ?? QUANT_PIPELINE;
     quant = { dtype: q.dtype, calibration };
+  }
+  if (opts.fusePatches && !opts.passes) {
+    ctx.options.fusePatches = true;
+    if (opts.maxRecompute !== undefined) ctx.options.maxRecompute = opts.maxRecompute;
+    const at = pipeline.lastIndexOf('plan-memory');
+    pipeline = [...pipeline.slice(0, at), 'fuse-patches', ...pipeline.slice(at)];
   }
   let graph: Graph;
   try {

@@ -70,7 +70,11 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
   for (const v of g.constants()) {
     lines.push(`  const ${valueRef(v)}: ${formatType(v.type)}${quantText(v)}  (${byteSize(v.type)} B)`);
   }
-  for (const n of g.nodes) lines.push('  ' + printNode(n, opts));
+  for (const n of g.nodes) {
+    lines.push('  ' + printNode(n, opts));
+    // nodes holding a body graph (dnnc.PatchChain): its nodes, indented
+    for (const a of n.attrs.values()) if (a.kind === 'graph') for (const b of a.value.nodes) lines.push('    | ' + printNode(b));
+  }
   lines.push(`  return ${g.outputs.map(valueRef).join(', ')}`);
   lines.push('}');
   return lines.join('\n') + '\n';

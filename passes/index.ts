@@ -9,6 +9,7 @@ import './plan-memory.js';
 import './quantize.js';
 import './quantize-qdq.js';
 import './quantize-cleanup.js';
+import './fuse-patches.js';
 export { getPass, allPasses, type Pass, type PassContext } from './pass.js';
 
 export const DEFAULT_PIPELINE = [

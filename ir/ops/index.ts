@@ -8,4 +8,5 @@ import './nn-extra.js';
 import './resize.js';
 import './rnn.js';
 import './signal.js';
+import './patch.js';
 export { getOp, allOps, registerOp } from './registry.js';

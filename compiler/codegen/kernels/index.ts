@@ -12,4 +12,5 @@ import './nn-extra.js';
 import './resize.js';
 import './rnn.js';
 import './signal.js';
+import './patch.js';
 export { getKernel, kernelOps } from './registry.js';

@@ -1,0 +1,91 @@
+// dnnc.PatchChain: a C loop over row steps; at each step every layer of the
+// body computes its next rows with a row-range kernel (runtime-c
+// kernels/rows.c). Intermediate tensors are rings in the node's planned
+// scratch area; the chain's inputs and outputs are whole tensors.
+import { registerKernel, type EmitCtx } from './registry.js';
+import { conv2dFields } from './geometry.js';
+import { cfloat, ccomment } from '../c.js';
+import { nodeError } from '../../../ir/errors.js';
+import type { Node, Value } from '../../../ir/graph.js';
+import { chainBody, ringLayout, rowSchedule } from '../../../ir/ops/patch.js';
+
+function actRange(n: Node): [string, string] {
+  return [cfloat(n.float('act_min', -Infinity)), cfloat(n.float('act_max', Infinity))];
+}
+
+registerKernel({
+  ops: ['PatchChain'],
+  emit(ctx: EmitCtx) {
+    const chain = ctx.node;
+    const body = chainBody(chain);
+    const sched = rowSchedule(body.nodes, body.outputs);
+    const { offsets, bytes } = ringLayout(body.nodes, sched.ring, ctx.target.alignment);
+    if (bytes > ctx.scratchBytes) throw nodeError(chain, `internal: the rings need ${bytes} B, the plan holds ${ctx.scratchBytes} B`);
+    ctx.use('conv');
+    ctx.use('pool');
+    ctx.use('rows');
+    const outer = new Map<Value, Value>();
+    body.outputs.forEach((v, i) => outer.set(v, chain.outputs[i]!));
+    const scratch = bytes > 0 ? ctx.scratch() : '';
+    const ptr = (v: Value, isConst: boolean): string => {
+      const o = outer.get(v);
+      if (o) return ctx.ptr(o);
+      const off = offsets.get(v);
+      if (off !== undefined) return `((float *)(${scratch} + ${off}))`;
+      return isConst ? ctx.cptr(v) : ctx.ptr(v);
+    };
+    const ring = (v: Value): number => sched.ring.get(v) ?? v.type.shape[2]!;
+    const lines: string[] = [];
+    const tables: string[] = [];
+    body.nodes.forEach((n) => {
+      const tab = ctx.table('rows', sched.done.get(n)!);
+      tables.push(tab);
+      const range = `${tab}[s], ${tab}[s + 1]`;
+      const y = n.outputs[0]!;
+      const [, C, , W] = y.type.shape as number[];
+      let call: string;
+      switch (n.op) {
+        case 'Conv': {
+          const x = n.inputs[0]!, w = n.inputs[1]!, b = n.inputs[2] ?? null;
+          const [amin, amax] = actRange(n);
+          const params = ctx.decl('conv', 'dnnc_conv2d_params', `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ${amin}, ${amax} }`);
+          call = `dnnc_conv2d_rows_f32(${ptr(x, true)}, ${ring(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ptr(y, false)}, ${ring(y)}, ${range}, &${params})`;
+          break;
+        }
+        case 'MaxPool': case 'AveragePool': {
+          const x = n.inputs[0]!;
+          const xs = x.type.shape, ys = y.type.shape;
+          const k = n.ints('kernel_shape')!, s = n.ints('strides', [1, 1]), d = n.ints('dilations', [1, 1]), p = n.ints('pads', [0, 0, 0, 0]);
+          const params = ctx.decl('pool', 'dnnc_pool2d_params',
+            `{ ${xs[0]! * xs[1]!}, ${xs[2]}, ${xs[3]}, ${ys[2]}, ${ys[3]}, ${k[0]}, ${k[1]}, ${s[0]}, ${s[1]}, ${d[0]}, ${d[1]}, ${p[0]}, ${p[1]}, ${p[2]}, ${p[3]}, ${n.int('count_include_pad', 0)} }`);
+          const f = n.op === 'MaxPool' ? 'dnnc_maxpool2d_rows_f32' : 'dnnc_avgpool2d_rows_f32';
+          call = `${f}(${ptr(x, true)}, ${ring(x)}, ${ptr(y, false)}, ${ring(y)}, ${range}, &${params})`;
+          break;
+        }
+        case 'Add': case 'Sub': case 'Mul': {
+          const a = n.inputs[0]!, b = n.inputs[1]!;
+          const op = { Add: 0, Sub: 1, Mul: 2 }[n.op];
+          const [amin, amax] = actRange(n);
+          call = `dnnc_binary_rows_f32(${ptr(a, true)}, ${ring(a)}, ${ptr(b, true)}, ${ring(b)}, ${ptr(y, false)}, ${ring(y)}, ${C}, ${W}, ${range}, ${op}, ${amin}, ${amax})`;
+          break;
+        }
+        case 'Relu': {
+          const x = n.inputs[0]!;
+          call = `dnnc_relu_rows_f32(${ptr(x, true)}, ${ring(x)}, ${ptr(y, false)}, ${ring(y)}, ${C}, ${W}, ${range})`;
+          break;
+        }
+        default:
+          throw nodeError(n, `internal: ${n.op} cannot run row by row`);
+      }
+      lines.push(`      if (${tab}[s] < ${tab}[s + 1]) ${call}; /* ${ccomment(n.name)}: ring ${ring(y)} of ${y.type.shape[2]} rows */`);
+    });
+    return [
+      '  {',
+      '    int32_t s;',
+      `    for (s = 0; s < ${sched.steps}; s++) {`,
+      ...lines,
+      '    }',
+      '  }',
+    ].join('\n') + '\n';
+  },
+});
