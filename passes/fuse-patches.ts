@@ -56,6 +56,8 @@ interface Candidate {
   outputs: Value[];
   lb: number;
   ringBytes: number;
+  /** the schedule with the chain's stand-in node */
+  order: Node[];
   info: Omit<ChainInfo, 'name'>;
 }
 
@@ -85,7 +87,7 @@ function externalInputs(nodes: Node[]): Value[] {
   return res;
 }
 
-function evaluate(g: Graph, start: number, nodes: Node[], users: Map<Value, Node[]>, ctx: PassContext): Candidate | null {
+function evaluate(g: Graph, base: Node[], start: number, nodes: Node[], users: Map<Value, Node[]>, ctx: PassContext): Candidate | null {
   const outputs = regionOutputs(g, nodes, users);
   if (!outputs.length || outputs.length === nodes.length || outputs.length > 4) return null;
   const sched = rowSchedule(nodes, outputs);
@@ -93,7 +95,7 @@ function evaluate(g: Graph, start: number, nodes: Node[], users: Map<Value, Node
   // a stand-in node for the analysis (not linked into the graph)
   const fake = Object.create(Node.prototype) as Node;
   Object.assign(fake, { name: 'patch_chain', op: PATCH_CHAIN, domain: PATCH_DOMAIN, inputs: externalInputs(nodes), outputs, attrs: new Map([['scratch_bytes', { kind: 'int', value: bytes }]]) });
-  const order = [...g.nodes.slice(0, start), fake, ...g.nodes.slice(start + nodes.length)];
+  const order = [...base.slice(0, start), fake, ...base.slice(start + nodes.length)];
   const lb = analyze(g, order, { alignment: ctx.target.alignment }).lowerBound;
   const macs = nodes.reduce((a, n) => a + nodeMacs(n), 0);
   let calls = 0;
@@ -103,28 +105,61 @@ function evaluate(g: Graph, start: number, nodes: Node[], users: Map<Value, Node
   }
   const layerCalls = nodes.length;
   const overhead = ((calls - layerCalls) * CALL_COST) / Math.max(1, macs);
-  return { nodes, outputs, lb, ringBytes: bytes, info: { nodes: nodes.map((n) => n.name), steps: sched.steps, ringBytes: bytes, macs, calls, overhead, recomputedMacs: 0 } };
+  return { nodes, outputs, lb, ringBytes: bytes, order, info: { nodes: nodes.map((n) => n.name), steps: sched.steps, ringBytes: bytes, macs, calls, overhead, recomputedMacs: 0 } };
 }
 
-/** The best chain of the graph: the lowest lower bound of the whole plan, then fewer nodes, then smaller rings. */
-function bestCandidate(g: Graph, ctx: PassContext, cap: number): Candidate | null {
-  const users = g.usersMap();
-  let best: Candidate | null = null;
-  const N = g.nodes.length;
+const better = (c: Candidate, best: Candidate | null) =>
+  !best || c.lb < best.lb || (c.lb === best.lb && (c.nodes.length < best.nodes.length || (c.nodes.length === best.nodes.length && c.ringBytes < best.ringBytes)));
+
+/** Every valid chain within the runs of row ops of `base`, under the overhead cap. */
+function candidates(g: Graph, base: Node[], users: Map<Value, Node[]>, ctx: PassContext, cap: number): Candidate[] {
+  const res: Candidate[] = [];
+  const N = base.length;
   for (let a = 0; a < N;) {
-    if (!isRowOp(g.nodes[a]!)) { a++; continue; }
+    if (!isRowOp(base[a]!)) { a++; continue; }
     let b = a;
-    while (b + 1 < N && isRowOp(g.nodes[b + 1]!)) b++;
+    while (b + 1 < N && isRowOp(base[b + 1]!)) b++;
     for (let i = a; i < b; i++) {
       for (let j = i + 1; j <= b; j++) {
-        const c = evaluate(g, i, g.nodes.slice(i, j + 1), users, ctx);
-        if (!c || c.info.overhead > cap) continue;
-        if (!best || c.lb < best.lb || (c.lb === best.lb && (c.nodes.length < best.nodes.length || (c.nodes.length === best.nodes.length && c.ringBytes < best.ringBytes)))) best = c;
+        const c = evaluate(g, base, i, base.slice(i, j + 1), users, ctx);
+        if (c && c.info.overhead <= cap) res.push(c);
       }
     }
     a = b + 1;
   }
-  return best;
+  return res;
+}
+
+/** Greedy from `base`: add the chain that lowers the bound most until none does. */
+function greedy(g: Graph, base: Node[], lb: number, users: Map<Value, Node[]>, ctx: PassContext, cap: number): { chosen: Candidate[]; lb: number } {
+  const chosen: Candidate[] = [];
+  for (let k = 0; k < 32; k++) {
+    let best: Candidate | null = null;
+    for (const c of candidates(g, base, users, ctx, cap)) if (better(c, best)) best = c;
+    if (!best || best.lb >= lb) break;
+    chosen.push(best);
+    base = best.order;
+    lb = best.lb;
+  }
+  return { chosen, lb };
+}
+
+/**
+ * The chains to build: greedy, started from each of the few best first
+ * chains (a long first chain can block two shorter ones that do better).
+ */
+function chooseChains(g: Graph, lb0: number, ctx: PassContext, cap: number, lookahead = 6): Candidate[] {
+  const users = g.usersMap();
+  const first = candidates(g, g.nodes, users, ctx, cap).filter((c) => c.lb < lb0);
+  first.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  let best: { chosen: Candidate[]; lb: number } = { chosen: [], lb: lb0 };
+  for (const c of first.slice(0, lookahead)) {
+    const r = greedy(g, c.order, c.lb, users, ctx, cap);
+    const total = { chosen: [c, ...r.chosen], lb: r.lb };
+    const size = (x: { chosen: Candidate[] }) => x.chosen.reduce((a, y) => a + y.nodes.length, 0);
+    if (total.lb < best.lb || (total.lb === best.lb && size(total) < size(best))) best = total;
+  }
+  return best.chosen;
 }
 
 /** Replace the candidate's nodes by one PatchChain node holding them as its body. */
@@ -170,16 +205,15 @@ export default registerPass({
     const A = ctx.target.alignment;
     const before = planMemory(g, { alignment: A, weightsInFlash: ctx.target.weightsInFlash });
     for (const v of g.values()) delete v.storage;
-    let lb = before.lowerBound;
+    const chosen = chooseChains(g, before.lowerBound, ctx, cap);
     const chains: ChainInfo[] = [];
-    for (let k = 0; k < 64; k++) {
-      const c = bestCandidate(g, ctx, cap);
-      if (!c || c.lb >= lb) break;
+    let lb = before.lowerBound;
+    for (const c of chosen) {
       const name = g.uniqueName(`patch_chain${chains.length}`);
       applyChain(g, c, name);
       chains.push({ name, ...c.info });
       lb = c.lb;
-      ctx.log(`dnnc: fused ${c.nodes.length} layers into ${name} (${c.info.steps} row steps, rings ${c.ringBytes} B): lower bound ${lb} B`);
+      ctx.log(`dnnc: fused ${c.nodes.length} layers into ${name} (${c.info.steps} row steps, rings ${c.ringBytes} B, ~${(c.info.overhead * 100).toFixed(2)} % more instructions): lower bound ${lb} B`);
     }
     const info: FusionInfo = { unfusedArena: before.arenaBytes, unfusedLowerBound: before.lowerBound, fusedLowerBound: lb, maxRecompute: cap, chains };
     g.meta.fusion = info;

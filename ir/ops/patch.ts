@@ -95,9 +95,12 @@ export interface RowSchedule {
 }
 
 /**
- * The row schedule of `nodes` (topological order): at step s every output
- * value reaches ceil((s + 1) * H / steps) rows, and every node computes just
- * the rows its consumers need (no row is computed twice). `full` values are
+ * The row schedule of `nodes` (topological order), data-driven: layers that
+ * read only whole tensors advance evenly (ceil((s + 1) * H / steps) of their
+ * H rows after step s, steps = the tallest layer), every other layer
+ * computes at each step the rows its inputs' rows allow, at most
+ * ceil(H / tallest) (steps continue until every layer is complete, so the
+ * last steps drain the chain without a burst). No row is computed twice. `full` values are
  * kept whole (region inputs and outputs); every other value produced by the
  * nodes gets the smallest ring that never overwrites a row still to be read.
  */
@@ -112,23 +115,37 @@ export function rowSchedule(nodes: readonly Node[], outputs: readonly Value[]): 
       if (p && inRegion.has(p)) consumers.get(p)!.push({ node: c, index });
     }
   }
-  const steps = Math.max(1, ...outputs.map(height));
+  const steps0 = Math.max(1, ...nodes.map((n) => height(n.outputs[0]!)));
   const done = new Map<Node, number[]>();
   const ring = new Map<Value, number>();
   for (const n of nodes) done.set(n, [0]);
   const cur = new Map<Node, number>(nodes.map((n) => [n, 0]));
-  for (let s = 0; s < steps; s++) {
+  const producerIn = (v: Value) => (v.producer && inRegion.has(v.producer) ? v.producer : null);
+  const tallest = steps0;
+  const finished = () => nodes.every((n) => cur.get(n)! >= height(n.outputs[0]!));
+  let s = 0;
+  for (; !finished() && s < tallest + nodes.reduce((a, n) => a + height(n.outputs[0]!), 0); s++) {
     const target = new Map<Node, number>();
-    for (let i = nodes.length - 1; i >= 0; i--) {
-      const n = nodes[i]!;
+    for (const n of nodes) {
       const y = n.outputs[0]!;
-      let t = cur.get(n)!;
-      if (outSet.has(y)) t = Math.max(t, Math.ceil(((s + 1) * height(y)) / steps));
-      for (const c of consumers.get(n)!) {
-        const tc = target.get(c.node)!;
-        if (tc > 0) t = Math.max(t, highRow(rowWindow(c.node, c.index), tc - 1, height(y)) + 1);
+      const H = height(y);
+      const inner = rowInputs(n).filter((i) => producerIn(i.value));
+      let t: number;
+      if (!inner.length) {
+        // reads only whole tensors: advance evenly (one row per step on the tallest layer)
+        t = Math.ceil(((s + 1) * H) / tallest);
+      } else {
+        // as many rows as the rows its inputs hold allow, at the same pace (no burst at the end)
+        t = cur.get(n)! + Math.max(1, Math.ceil(H / tallest));
+        for (const { index, value } of inner) {
+          const have = target.get(value.producer!)!;
+          if (have >= height(value)) continue;
+          const w = rowWindow(n, index);
+          const r = Math.floor((have - w.extent + w.pad) / w.stride) + 1;
+          t = Math.min(t, Math.max(0, r));
+        }
       }
-      target.set(n, Math.min(t, height(y)));
+      target.set(n, Math.min(H, Math.max(cur.get(n)!, t)));
     }
     for (const n of nodes) {
       const y = n.outputs[0]!;
@@ -145,6 +162,7 @@ export function rowSchedule(nodes: readonly Node[], outputs: readonly Value[]): 
       done.get(n)!.push(target.get(n)!);
     }
   }
+  const steps = s;
   for (const n of nodes) {
     const y = n.outputs[0]!;
     if (!outSet.has(y)) ring.set(y, Math.min(height(y), Math.max(1, ring.get(y) ?? 1)));
