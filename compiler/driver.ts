@@ -264,7 +264,7 @@ export function fpuWarnings(g: Graph, target: TargetDesc): string[] {
 export function generateForTarget(file: string, graph: Graph, target: TargetDesc, opts: CompileOptions,
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
-  const gen = (weights: WeightMode) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, ...place });
+  const gen = (weights: WeightMode, streamBuffers?: 1 | 2) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, streamBuffers, ...place });
   return chooseWeights(file, target, graph.nodes.length, opts.weights ?? 'auto', !!opts.expansionPak, gen);
 }
 
@@ -276,7 +276,7 @@ export function generateForTarget(file: string, graph: Graph, target: TargetDesc
  * arrays) and the embedded variant's needs follow from it, so a model that
  * cannot be embedded is never rendered as C arrays.
  */
-function chooseWeights(file: string, target: TargetDesc, nodes: number, want: WeightMode | 'auto', expansion: boolean, gen: (w: WeightMode) => ModelCode): { code: ModelCode; memory: MemoryReport | null } {
+function chooseWeights(file: string, target: TargetDesc, nodes: number, want: WeightMode | 'auto', expansion: boolean, gen: (w: WeightMode, streamBuffers?: 1 | 2) => ModelCode): { code: ModelCode; memory: MemoryReport | null } {
   if (want === 'rom' && !target.weightPack) throw new DnncError(`--weights rom: target '${target.name}' has no read-only file system to stream weights from (use --weights embed)`);
   if (!target.memoryMap || !target.weightPack) {
     const code = gen('embed');
@@ -292,6 +292,12 @@ function chooseWeights(file: string, target: TargetDesc, nodes: number, want: We
   const embedReport = (exp: boolean) => embeddedFromStreamed(romReport(exp), target.memoryMap!.constInRam);
   const mode: WeightMode = want === 'auto' ? (embedReport(expansion).fits ? 'embed' : 'rom') : want;
   const memory = mode === 'rom' ? romReport(expansion) : embedReport(expansion);
+  if (!memory.fits && mode === 'rom' && rom.pack && rom.pack.bufferBytes.length > 1) {
+    // one weight buffer instead of two: no load overlaps a layer, half the buffer RAM
+    const single = gen('rom', 1);
+    const report = memoryReport(target, single, nodes, expansion)!;
+    if (report.fits) return { code: single, memory: report };
+  }
   if (!memory.fits) {
     const canExpand = !expansion && target.memoryMap.expandedRamBytes !== undefined;
     const alts: { flag: string; report: MemoryReport | null }[] = [];

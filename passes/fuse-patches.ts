@@ -43,11 +43,11 @@ export interface FusionInfo {
 
 export function nodeMacs(n: Node): number {
   const y = n.outputs[0]!;
-  if (n.op === 'Conv') {
+  if (n.op === 'Conv' || n.op === 'QConv') {
     const w = n.inputs[1]!.type.shape;
     return numel(y.type.shape) * numel(w.slice(1));
   }
-  if (n.op === 'MaxPool' || n.op === 'AveragePool') return numel(y.type.shape) * numel(n.ints('kernel_shape')!);
+  if (n.op === 'MaxPool' || n.op === 'AveragePool' || n.op === 'QMaxPool') return numel(y.type.shape) * numel(n.ints('kernel_shape')!);
   return numel(y.type.shape);
 }
 

@@ -92,6 +92,8 @@ export interface CodegenOptions {
   weights?: WeightMode;
   /** byte order of the weight pack; default the target's (tests flip it to prove the check) */
   packLittleEndian?: boolean;
+  /** weight stream buffers: 2 (default) loads the next layer while one computes; 1 loads each layer before it runs (half the RAM) */
+  streamBuffers?: 1 | 2;
 }
 
 const PACK_HEADER_BYTES = 16;
@@ -124,7 +126,7 @@ interface StreamStep {
 }
 
 /** Lay out the weight pack: tensors in order of first use, each aligned; one step per layer reading weights. */
-function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: number, littleEndian: boolean): { pack: WeightPack; steps: Map<Node, { index: number; step: StreamStep }> } {
+function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: number, littleEndian: boolean, nbuf = 2): { pack: WeightPack; steps: Map<Node, { index: number; step: StreamStep }> } {
   const tensors: PackTensor[] = [];
   const chunks: { offset: number; bytes: Uint8Array }[] = [];
   const index = new Map<Value, number>();
@@ -172,7 +174,7 @@ function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: n
     ...tensors.map((t) => `${t.name}\t${t.offset}\t${t.bytes}\t${t.dtype}\t[${t.shape.join(',')}]\t0x${t.crc32.toString(16).padStart(8, '0')}`),
   ].join('\n') + '\n';
   // layers alternate between two buffers, each as large as the largest layer it holds
-  const bufferBytes = [0, 1].filter((par) => par < steps.size).map((par) => Math.max(align, ...[...steps.values()].filter((s) => s.index % 2 === par).map((s) => s.step.bytes)));
+  const bufferBytes = [0, 1].filter((par) => par < steps.size && par < nbuf).map((par) => Math.max(align, ...[...steps.values()].filter((s) => s.index % nbuf === par).map((s) => s.step.bytes)));
   return { pack: { file, data, manifest, tensors, bufferBytes, steps: steps.size }, steps };
 }
 
@@ -236,6 +238,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   const rom = opts.weights === 'rom';
   if (rom && !opts.target.weightPack) throw new DnncError(`target '${opts.target.name}' cannot stream weights from a pack (use --weights embed)`);
   let packPlan: ReturnType<typeof planPack> | null = null;
+  const nbuf = opts.streamBuffers ?? 2;
   let current: { index: number; step: StreamStep } | undefined;
   /** dry run: the constants each node's code reads (no C is kept) */
   let recording: Set<Value> | null = null;
@@ -280,7 +283,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
           return 'W';
         }
         const slot = current?.step.slot.get(r);
-        if (slot !== undefined) return `((${q}${T} *)(g_wbuf${current!.index % 2} + ${slot + off}))`;
+        if (slot !== undefined) return `((${q}${T} *)(g_wbuf${current!.index % nbuf} + ${slot + off}))`;
         base = weightOf(r);
         break;
       }
@@ -319,7 +322,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
       reads.set(n, recording);
     }
     recording = null;
-    packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian);
+    packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian, nbuf);
   }
   for (const n of g.nodes) {
     const k = getKernel(n.op);
@@ -352,7 +355,12 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     };
     current = packPlan?.steps.get(n);
     let pre = '';
-    if (current) {
+    if (current && nbuf === 1) {
+      // one buffer: each layer's weights load just before it runs (layer 0's load starts with the inference)
+      const i = current.index;
+      if (i > 0) pre += `  dnnc_wpack_start(&${prefix}_wpack, ${i}u, g_wbuf0);\n`;
+      pre += `  if ((rc = dnnc_wpack_finish(&${prefix}_wpack, ${i}u, g_wbuf0)) != 0) return rc;\n`;
+    } else if (current) {
       const i = current.index;
       const L = packPlan!.pack.steps;
       pre += `  if ((rc = dnnc_wpack_finish(&${prefix}_wpack, ${i}u, g_wbuf${i % 2})) != 0) return rc;\n`;

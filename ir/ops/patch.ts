@@ -40,29 +40,44 @@ export interface RowWindow {
   extent: number;
 }
 
-const F32_4D = (v: Value | null | undefined) => !!v && v.type.dtype === 'float32' && v.type.shape.length === 4 && v.type.shape[0] === 1;
+const is4D = (v: Value | null | undefined, dt: string) => !!v && v.type.dtype === dt && v.type.shape.length === 4 && v.type.shape[0] === 1;
+const F32_4D = (v: Value | null | undefined) => is4D(v, 'float32');
+const I8_4D = (v: Value | null | undefined) => is4D(v, 'int8');
 
-/** Can this node run on a range of output rows (float32, batch 1, 2-D)? */
+function windowOk(n: Node): boolean {
+  const k = n.ints('kernel_shape'), d = n.ints('dilations', [1, 1]);
+  return !!k && k.length === 2 && (k[0]! - 1) * d[0]! + 1 <= ROWS_MAXK;
+}
+
+/** Can this node run on a range of output rows (float32 or int8, batch 1, 2-D)? */
 export function isRowOp(n: Node): boolean {
   const y = n.outputs[0];
-  if (n.outputs.length !== 1 || !F32_4D(y)) return false;
+  if (n.outputs.length !== 1) return false;
+  const sameShape = (v: Value | null | undefined) => !!v && v.type.shape.length === 4 && v.type.shape.every((d, i) => d === y!.type.shape[i]);
   switch (n.op) {
     case 'Conv': {
       const [x, w, b] = n.inputs;
-      if (!F32_4D(x) || !w?.const || (b && !b.const) || w.type.dtype !== 'float32' || (b && b.type.dtype !== 'float32')) return false;
-      const k = n.ints('kernel_shape'), d = n.ints('dilations');
-      return !!k && !!d && k.length === 2 && (k[0]! - 1) * d[0]! + 1 <= ROWS_MAXK && k[0]! <= ROWS_MAXK;
+      if (!F32_4D(y) || !F32_4D(x) || !w?.const || (b && !b.const) || w.type.dtype !== 'float32' || (b && b.type.dtype !== 'float32')) return false;
+      return windowOk(n);
+    }
+    case 'QConv': {
+      const [x, w, b] = n.inputs;
+      if (!I8_4D(y) || !I8_4D(x) || !w?.const || w.type.dtype !== 'int8' || (b && (!b.const || b.type.dtype !== 'int32'))) return false;
+      if (n.int('raw', 0) || !n.ints('mult') || !n.ints('shift')) return false;
+      return windowOk(n);
     }
     case 'MaxPool': case 'AveragePool':
-      return F32_4D(n.inputs[0]!) && (n.ints('kernel_shape')?.length ?? 0) === 2;
-    case 'Add': case 'Sub': case 'Mul': {
+      return F32_4D(y) && F32_4D(n.inputs[0]) && windowOk(n);
+    case 'QMaxPool':
+      return I8_4D(y) && I8_4D(n.inputs[0]) && windowOk(n);
+    case 'Add': case 'Sub': case 'Mul': case 'QAdd': case 'QMul': {
       const [a, b] = n.inputs;
-      if (!a || !b || a.const || b.const) return false;
-      const same = (v: Value) => F32_4D(v) && v.type.shape.every((d, i) => d === y!.type.shape[i]);
-      return same(a) && same(b);
+      const dt = n.op.startsWith('Q') ? 'int8' : 'float32';
+      if (!is4D(y, dt) || !a || !b || a.const || b.const || !is4D(a, dt) || !is4D(b, dt)) return false;
+      return sameShape(a) && sameShape(b);
     }
     case 'Relu':
-      return F32_4D(n.inputs[0]!) && n.inputs[0]!.type.shape.every((d, i) => d === y!.type.shape[i]);
+      return F32_4D(y) && F32_4D(n.inputs[0]) && sameShape(n.inputs[0]);
     default:
       return false;
   }
@@ -70,12 +85,12 @@ export function isRowOp(n: Node): boolean {
 
 /** The activation inputs of a row op (index and value). */
 export function rowInputs(n: Node): { index: number; value: Value }[] {
-  const idx = n.op === 'Add' || n.op === 'Sub' || n.op === 'Mul' ? [0, 1] : [0];
+  const idx = ['Add', 'Sub', 'Mul', 'QAdd', 'QMul'].includes(n.op) ? [0, 1] : [0];
   return idx.map((i) => ({ index: i, value: n.inputs[i]! }));
 }
 
 export function rowWindow(n: Node, _input: number): RowWindow {
-  if (n.op === 'Conv' || n.op === 'MaxPool' || n.op === 'AveragePool') {
+  if (['Conv', 'QConv', 'MaxPool', 'AveragePool', 'QMaxPool'].includes(n.op)) {
     const k = n.ints('kernel_shape')!, s = n.ints('strides', [1, 1]), d = n.ints('dilations', [1, 1]), p = n.ints('pads', [0, 0, 0, 0]);
     return { stride: s[0]!, pad: p[0]!, extent: (k[0]! - 1) * d[0]! + 1 };
   }
