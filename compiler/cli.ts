@@ -105,7 +105,7 @@ function compileOptions(o: CommonOpts): CompileOptions {
     psramBytes: o.psram !== undefined ? parseSize(o.psram) : undefined,
     weights: o.weights,
     expansionPak: o.expansionPak,
-    fusePatches: o.fusePatches || o.maxRecompute !== undefined,
+    fusePatches: o.fusePatches || o.maxRecompute !== undefined ? true : undefined,
     maxRecompute: o.maxRecompute,
     log: (m) => process.stderr.write(m + '\n'),
     print: (t) => process.stdout.write(t),

@@ -60,7 +60,7 @@ export interface CompileOptions extends FrontOptions {
   quantize?: QuantizeRequest;
   /** progress of long steps (calibration), e.g. a bar on stderr */
   progress?: Progress;
-  /** fused patch execution (--fuse-patches) and its instruction-overhead cap (--max-recompute) */
+  /** fused patch execution (--fuse-patches) and its instruction-overhead cap (--max-recompute); undefined: only when the model does not fit otherwise (compile) */
   fusePatches?: boolean;
   maxRecompute?: number;
 }
@@ -208,6 +208,27 @@ export async function goldenData(file: string, graph: Graph, opts: CompileOption
 }
 
 export async function compile(file: string, opts: CompileOptions): Promise<Compiled> {
+  try {
+    return await compileOnce(file, opts);
+  } catch (e) {
+    // a model whose activations do not fit layer by layer is tried once with fused patch execution
+    // (unless --fuse-patches was decided either way)
+    if (opts.fusePatches !== undefined || opts.passes || !(e instanceof DnncError) || !/does not fit|bytes of arena, over the/.test(e.message)) throw e;
+    let c: Compiled;
+    const logs: string[] = [];
+    try {
+      c = await compileOnce(file, { ...opts, fusePatches: true, log: (m) => logs.push(m) });
+    } catch {
+      throw e;
+    }
+    if (!c.graph.nodes.some((n) => n.op === 'PatchChain')) throw e;
+    for (const m of logs) opts.log?.(m);
+    c.warnings.push(`the activations do not fit ${c.target.name} layer by layer; fused patch execution (--fuse-patches) made them fit: arena ${c.code.arenaBytes} B`);
+    return c;
+  }
+}
+
+async function compileOnce(file: string, opts: CompileOptions): Promise<Compiled> {
   const { graph, target, warnings, quant } = lower(file, opts);
   let golden = await goldenData(file, graph, opts);
   if (quant) {

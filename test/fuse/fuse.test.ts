@@ -177,3 +177,15 @@ describe('one weight stream buffer when two do not fit', () => {
     expect(r.line).toMatch(/^PASS/);
   });
 });
+
+describe('automatic fusion', () => {
+  it('compile uses fused patch execution when the activations do not fit layer by layer (MobileNetV1-0.25 on esp32)', async () => {
+    const file = writeModel(mobilenetV1(0.25, 96, 2), tmpDir('fuse'));
+    const c = await compile(file, { target: 'esp32', reference: false });
+    expect(c.graph.nodes.some((n) => n.op === 'PatchChain')).toBe(true);
+    expect(c.code.arenaBytes).toBeLessThan(112640);
+    expect(c.warnings.join('\n')).toMatch(/do not fit esp32 layer by layer; fused patch execution/);
+    // asked for layer by layer: the misfit stays an error
+    await expect(compile(file, { target: 'esp32', reference: false, fusePatches: false })).rejects.toThrow(/does not fit esp32/);
+  });
+});
