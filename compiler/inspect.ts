@@ -89,6 +89,7 @@ export function inspectMemory(g: Graph, json: boolean, target?: TargetDesc, budg
     lines.push(`fused patch execution: peak ${fusion.unfusedArena} B layer by layer -> ${plan.arenaBytes} B fused (${(fusion.unfusedArena / Math.max(1, plan.arenaBytes)).toFixed(2)}x smaller; overhead cap ${fusion.maxRecompute})`);
     for (const c of fusion.chains) {
       lines.push(`  ${c.name}: ${c.nodes.length} layers (${c.nodes[0]} .. ${c.nodes[c.nodes.length - 1]}), ${c.steps} row steps, rings ${c.ringBytes} B, recomputed MACs ${c.recomputedMacs}, ~${(c.overhead * 100).toFixed(2)} % more instructions (estimate)`);
+      if (c.rings?.length) lines.push(`    rings: ${c.rings.map((r) => `${r.name} ${r.rows}/${r.height} rows ${r.bytes} B`).join(', ')}`);
     }
     if (!fusion.chains.length) lines.push('  no chain lowers the peak');
   }

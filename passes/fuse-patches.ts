@@ -14,10 +14,12 @@ import { Graph, Node, Value } from '../ir/graph.js';
 import { numel } from '../ir/types.js';
 import { analyze } from './memory/analysis.js';
 import { planMemory } from './plan-memory.js';
-import { isRowOp, rowSchedule, ringLayout, PATCH_CHAIN, PATCH_DOMAIN, chainBody } from '../ir/ops/patch.js';
+import { isRowOp, rowSchedule, ringLayout, ringBytes, PATCH_CHAIN, PATCH_DOMAIN, chainBody } from '../ir/ops/patch.js';
 
 /** Estimated instructions of one row-kernel call (set-up, tap ranges, loop entry), in MAC equivalents. */
 export const CALL_COST = 150;
+/** Longest chain considered (bounds the search on very deep nets). */
+export const MAX_CHAIN = 48;
 
 export interface ChainInfo {
   name: string;
@@ -29,6 +31,8 @@ export interface ChainInfo {
   calls: number;
   overhead: number;
   recomputedMacs: number;
+  /** the intermediate tensors kept as rings: rows kept of their height, bytes */
+  rings?: { name: string; rows: number; height: number; bytes: number }[];
 }
 
 export interface FusionInfo {
@@ -120,7 +124,7 @@ function candidates(g: Graph, base: Node[], users: Map<Value, Node[]>, ctx: Pass
     let b = a;
     while (b + 1 < N && isRowOp(base[b + 1]!)) b++;
     for (let i = a; i < b; i++) {
-      for (let j = i + 1; j <= b; j++) {
+      for (let j = i + 1; j <= Math.min(b, i + MAX_CHAIN - 1); j++) {
         const c = evaluate(g, base, i, base.slice(i, j + 1), users, ctx);
         if (c && c.info.overhead <= cap) res.push(c);
       }
@@ -210,8 +214,10 @@ export default registerPass({
     let lb = before.lowerBound;
     for (const c of chosen) {
       const name = g.uniqueName(`patch_chain${chains.length}`);
+      const sched = rowSchedule(c.nodes, c.outputs);
+      const rings = [...sched.ring].map(([v, rows]) => ({ name: v.name, rows, height: v.type.shape[2]!, bytes: ringBytes(v, rows) }));
       applyChain(g, c, name);
-      chains.push({ name, ...c.info });
+      chains.push({ name, ...c.info, rings });
       lb = c.lb;
       ctx.log(`dnnc: fused ${c.nodes.length} layers into ${name} (${c.info.steps} row steps, rings ${c.ringBytes} B, ~${(c.info.overhead * 100).toFixed(2)} % more instructions): lower bound ${lb} B`);
     }
