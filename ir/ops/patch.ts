@@ -78,6 +78,11 @@ export function isRowOp(n: Node): boolean {
     }
     case 'Relu':
       return F32_4D(y) && F32_4D(n.inputs[0]) && sameShape(n.inputs[0]);
+    case 'QuantizeLinear': {
+      // per-tensor quantization of a float input (the image at the start of an int8 net)
+      const [x, sc, zp] = n.inputs;
+      return I8_4D(y) && F32_4D(x) && sameShape(x) && !!sc?.const && sc.const.size === 1 && (!zp || (!!zp.const && zp.const.size === 1));
+    }
     default:
       return false;
   }

@@ -124,3 +124,14 @@ void dnnc_qbinary_rows_i8(const int8_t *a, int32_t aring, const int8_t *b, int32
     }
   }
 }
+
+void dnnc_quantize_rows_f32_i8(const float *x, int32_t xring, int8_t *y, int32_t yring, int32_t c, int32_t w, int32_t r0, int32_t r1,
+                               const float *scale, const int32_t *zp) {
+  int32_t ch, r;
+  for (ch = 0; ch < c; ch++) {
+    for (r = r0; r < r1; r++) {
+      dnnc_quantize_f32_i8(x + ((size_t)ch * xring + (size_t)(r % xring)) * w, y + ((size_t)ch * yring + (size_t)(r % yring)) * w,
+                           1u, 1, (size_t)w, scale, zp);
+    }
+  }
+}

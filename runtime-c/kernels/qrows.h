@@ -19,4 +19,8 @@ void dnnc_qmaxpool2d_rows_i8(const int8_t *x, int32_t xring, int8_t *y, int32_t 
 void dnnc_qbinary_rows_i8(const int8_t *a, int32_t aring, const int8_t *b, int32_t bring, int8_t *y, int32_t yring,
                           int32_t c, int32_t w, int32_t r0, int32_t r1, int32_t op, const dnnc_qbinary_params *p);
 
+/* QuantizeLinear (per-tensor scale and zero point) of rows [r0, r1), the arithmetic of dnnc_quantize_f32_i8 */
+void dnnc_quantize_rows_f32_i8(const float *x, int32_t xring, int8_t *y, int32_t yring, int32_t c, int32_t w, int32_t r0, int32_t r1,
+                               const float *scale, const int32_t *zp);
+
 #endif

@@ -101,6 +101,13 @@ registerKernel({
           call = `dnnc_qbinary_rows_i8(${ptr(a, true)}, ${ring(a)}, ${ptr(b, true)}, ${ring(b)}, ${ptr(y, false)}, ${ring(y)}, ${C}, ${W}, ${range}, ${n.op === 'QAdd' ? 0 : 1}, &${params})`;
           break;
         }
+        case 'QuantizeLinear': {
+          const x = n.inputs[0]!, sc = n.inputs[1]!, zp = n.inputs[2] ?? null;
+          const scale = ctx.decl('q_scale', 'float', `{ ${cfloat(sc.const!.get(0))} }`, true);
+          const zpt = ctx.table('q_zp', [zp ? zp.const!.get(0) : 0]);
+          call = `dnnc_quantize_rows_f32_i8(${ptr(x, true)}, ${ring(x)}, ${ptr(y, false)}, ${ring(y)}, ${C}, ${W}, ${range}, ${scale}, ${zpt})`;
+          break;
+        }
         case 'Relu': {
           const x = n.inputs[0]!;
           call = `dnnc_relu_rows_f32(${ptr(x, true)}, ${ring(x)}, ${ptr(y, false)}, ${ring(y)}, ${C}, ${W}, ${range})`;
