@@ -16,36 +16,62 @@ static void qrows_taps(int32_t o, int32_t s, int32_t pad, int32_t d, int32_t k, 
   *hi = e;
 }
 
+/* One output pixel, taps clipped to the input: acc = b + sum (x - x_zp) * w. */
+static int32_t qrows_px(const int8_t *xg, size_t xplane, const size_t *roff, const int8_t *wc, int32_t bias, int32_t ox,
+                        int32_t ky0, int32_t ky1, const dnnc_qconv2d_params *p, int32_t cin_g) {
+  const int32_t kk = p->kh * p->kw, zp = p->x_zp, xo = ox * p->sw - p->pl;
+  int32_t acc = bias, kx0, kx1, ic, ky, kx;
+  qrows_taps(ox, p->sw, p->pl, p->dw, p->kw, p->iw, &kx0, &kx1);
+  for (ic = 0; ic < cin_g; ic++) {
+    const int8_t *xi = xg + (size_t)ic * xplane + xo;
+    const int8_t *wi = wc + ic * kk;
+    for (ky = ky0; ky < ky1; ky++) {
+      const int8_t *xr = xi + roff[ky];
+      const int8_t *wr = wi + ky * p->kw;
+      for (kx = kx0; kx < kx1; kx++) acc += ((int32_t)xr[kx * p->dw] - zp) * (int32_t)wr[kx];
+    }
+  }
+  return acc;
+}
+
 void dnnc_qconv2d_rows_i8(const int8_t *x, int32_t xring, const int8_t *w, const int32_t *b, int8_t *y, int32_t yring,
                           int32_t oy0, int32_t oy1, const dnnc_qconv2d_params *p) {
   const int32_t cin_g = p->cin / p->group, cout_g = p->cout / p->group;
-  const int32_t kk = p->kh * p->kw;
+  const int32_t kk = p->kh * p->kw, sw = p->sw, dw = p->dw;
   const size_t xplane = (size_t)xring * p->iw, yplane = (size_t)yring * p->ow;
   const int32_t zp = p->x_zp;
   size_t roff[DNNC_QROWS_MAXK];
   int32_t g, oc, oy, ox, ic, ky, kx;
+  /* output columns whose every tap is inside the input */
+  int32_t oxa = (p->pl + p->sw - 1) / p->sw;
+  int32_t oxb = (p->iw + p->pl - (p->kw - 1) * p->dw - 1) / p->sw + 1;
+  if (p->iw + p->pl - (p->kw - 1) * p->dw - 1 < 0) oxb = 0;
+  if (oxb > p->ow) oxb = p->ow;
+  if (oxa > oxb) oxa = oxb;
   if (p->group == 1 && kk == 1 && p->sh == 1 && p->sw == 1 && p->pt == 0 && p->pl == 0 && p->oh == p->ih && p->ow == p->iw) {
-    /* pointwise: 4 pixels of a row at a time */
+    /* pointwise: the zero point folds into the bias (b - x_zp * sum w), 4 pixels of a row at a time */
     for (oy = oy0; oy < oy1; oy++) {
       const int8_t *xr = x + (size_t)(oy % xring) * p->iw;
       int8_t *yr = y + (size_t)(oy % yring) * p->ow;
       for (oc = 0; oc < p->cout; oc++) {
         const int8_t *wc = w + (size_t)oc * p->cin;
-        const int32_t bias = b ? b[oc] : 0;
+        int32_t wsum = 0, bias;
         int8_t *yc = yr + (size_t)oc * yplane;
+        if (p->wsum) wsum = p->wsum[oc];
+        else for (ic = 0; ic < p->cin; ic++) wsum += wc[ic];
+        bias = (b ? b[oc] : 0) - zp * wsum;
         for (ox = 0; ox + 4 <= p->ow; ox += 4) {
           int32_t a0 = bias, a1 = bias, a2 = bias, a3 = bias;
           for (ic = 0; ic < p->cin; ic++) {
             const int8_t *xp = xr + (size_t)ic * xplane + ox;
             const int32_t wv = wc[ic];
-            a0 += ((int32_t)xp[0] - zp) * wv; a1 += ((int32_t)xp[1] - zp) * wv;
-            a2 += ((int32_t)xp[2] - zp) * wv; a3 += ((int32_t)xp[3] - zp) * wv;
+            a0 += (int32_t)xp[0] * wv; a1 += (int32_t)xp[1] * wv; a2 += (int32_t)xp[2] * wv; a3 += (int32_t)xp[3] * wv;
           }
           yc[ox] = QROWS_REQ(a0, oc); yc[ox + 1] = QROWS_REQ(a1, oc); yc[ox + 2] = QROWS_REQ(a2, oc); yc[ox + 3] = QROWS_REQ(a3, oc);
         }
         for (; ox < p->ow; ox++) {
           int32_t a0 = bias;
-          for (ic = 0; ic < p->cin; ic++) a0 += ((int32_t)xr[(size_t)ic * xplane + ox] - zp) * (int32_t)wc[ic];
+          for (ic = 0; ic < p->cin; ic++) a0 += (int32_t)xr[(size_t)ic * xplane + ox] * (int32_t)wc[ic];
           yc[ox] = QROWS_REQ(a0, oc);
         }
       }
@@ -63,22 +89,33 @@ void dnnc_qconv2d_rows_i8(const int8_t *x, int32_t xring, const int8_t *w, const
         const int32_t co = g * cout_g + oc;
         const int8_t *wc = w + (size_t)co * cin_g * kk;
         const int32_t bias = b ? b[co] : 0;
+        int32_t wsum = 0, fold;
         int8_t *yr = y + (size_t)co * yplane + (size_t)(oy % yring) * p->ow;
-        for (ox = 0; ox < p->ow; ox++) {
-          int32_t acc = bias, kx0, kx1;
-          const int32_t xo = ox * p->sw - p->pl;
-          qrows_taps(ox, p->sw, p->pl, p->dw, p->kw, p->iw, &kx0, &kx1);
+        for (ox = 0; ox < oxa; ox++) yr[ox] = QROWS_REQ(qrows_px(xg, xplane, roff, wc, bias, ox, ky0, ky1, p, cin_g), co);
+        /* interior: every column tap is inside, the zero point folds into the bias over this row's kernel rows */
+        for (ic = 0; ic < cin_g; ic++)
+          for (ky = ky0; ky < ky1; ky++)
+            for (kx = 0; kx < p->kw; kx++) wsum += wc[ic * kk + ky * p->kw + kx];
+        fold = bias - zp * wsum;
+        for (; ox + 4 <= oxb; ox += 4) {
+          int32_t a0 = fold, a1 = fold, a2 = fold, a3 = fold;
+          const int32_t xo = ox * sw - p->pl;
           for (ic = 0; ic < cin_g; ic++) {
             const int8_t *xi = xg + (size_t)ic * xplane + xo;
             const int8_t *wi = wc + ic * kk;
             for (ky = ky0; ky < ky1; ky++) {
               const int8_t *xr = xi + roff[ky];
               const int8_t *wr = wi + ky * p->kw;
-              for (kx = kx0; kx < kx1; kx++) acc += ((int32_t)xr[kx * p->dw] - zp) * (int32_t)wr[kx];
+              for (kx = 0; kx < p->kw; kx++) {
+                const int8_t *xp = xr + kx * dw;
+                const int32_t wv = wr[kx];
+                a0 += (int32_t)xp[0] * wv; a1 += (int32_t)xp[sw] * wv; a2 += (int32_t)xp[2 * sw] * wv; a3 += (int32_t)xp[3 * sw] * wv;
+              }
             }
           }
-          yr[ox] = QROWS_REQ(acc, co);
+          yr[ox] = QROWS_REQ(a0, co); yr[ox + 1] = QROWS_REQ(a1, co); yr[ox + 2] = QROWS_REQ(a2, co); yr[ox + 3] = QROWS_REQ(a3, co);
         }
+        for (; ox < p->ow; ox++) yr[ox] = QROWS_REQ(qrows_px(xg, xplane, roff, wc, bias, ox, ky0, ky1, p, cin_g), co);
       }
     }
   }

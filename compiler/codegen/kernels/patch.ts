@@ -42,6 +42,17 @@ registerKernel({
       return isConst ? ctx.cptr(v) : ctx.ptr(v);
     };
     const ring = (v: Value): number => sched.ring.get(v) ?? v.type.shape[2]!;
+    // per output channel sums of an int8 weight (zero-point fold of the pointwise path)
+    const weightSums = (w: Value): string => {
+      const rows = w.type.shape[0]!, per = w.const!.size / rows;
+      const sums: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        let t = 0;
+        for (let i = 0; i < per; i++) t += w.const!.get(r * per + i);
+        sums.push(t);
+      }
+      return ctx.table('q_wsum', sums);
+    };
     const lines: string[] = [];
     const tables: string[] = [];
     body.nodes.forEach((n) => {
@@ -81,7 +92,7 @@ registerKernel({
           const expand = (a: number[]) => (a.length === 1 ? new Array<number>(C!).fill(a[0]!) : a);
           const mult = ctx.table('q_mult', expand(n.ints('mult')!)), shift = ctx.table('q_shift', expand(n.ints('shift')!));
           const params = ctx.decl('qconv', 'dnnc_qconv2d_params', `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ` +
-            `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${mult}, ${shift}, ${n.int('act_min', -128)}, ${n.int('act_max', 127)}, NULL }`);
+            `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${mult}, ${shift}, ${n.int('act_min', -128)}, ${n.int('act_max', 127)}, ${weightSums(w)} }`);
           call = `dnnc_qconv2d_rows_i8(${ptr(x, true)}, ${ring(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ptr(y, false)}, ${ring(y)}, ${range}, &${params})`;
           break;
         }
