@@ -104,10 +104,20 @@ describe('planned peak', () => {
     }
   });
 
-  it('a tighter --max-recompute keeps fewer or shorter chains, never more overhead', () => {
+  it('--max-recompute caps the estimated overhead: tighter caps give other chains and a higher peak, 0 gives none', () => {
     const file = writeModel(mobilenetV1(0.25, 96, 2), tmpDir('fuse'));
-    const { graph } = lower(file, { target: 'host', fusePatches: true, maxRecompute: 0.005 });
-    for (const c of (graph.meta.fusion as FusionInfo).chains) expect(c.overhead).toBeLessThanOrEqual(0.005);
+    const peak = (cap: number) => {
+      const { graph } = lower(file, { target: 'host', fusePatches: true, maxRecompute: cap });
+      const info = graph.meta.fusion as FusionInfo;
+      for (const c of info.chains) expect(c.overhead).toBeLessThanOrEqual(cap);
+      return { arena: (graph.meta.memory as MemoryPlan).arenaBytes, chains: info.chains.length, unfused: info.unfusedArena };
+    };
+    const loose = peak(0.15), tight = peak(0.01), none = peak(0);
+    expect(tight.chains).toBeGreaterThan(0);
+    expect(tight.arena).toBeGreaterThan(loose.arena);
+    expect(tight.arena).toBeLessThan(tight.unfused);
+    expect(none.chains).toBe(0);
+    expect(none.arena).toBe(none.unfused);
   });
 
   it('without --fuse-patches nothing changes', () => {
