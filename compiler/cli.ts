@@ -58,6 +58,14 @@ function positiveInt(name: string) {
   };
 }
 
+function nonNegativeNumber(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new DnncError(`${name} needs a number >= 0, got '${v}'`);
+    return n;
+  };
+}
+
 interface CommonOpts {
   target: string;
   shape?: string[];
@@ -86,6 +94,8 @@ interface CommonOpts {
   state?: string[];
   tile?: string | boolean;
   rspModel?: boolean;
+  fusePatches?: boolean;
+  maxRecompute?: number;
 }
 
 function compileOptions(o: CommonOpts): CompileOptions {
@@ -107,6 +117,8 @@ function compileOptions(o: CommonOpts): CompileOptions {
     expansionPak: o.expansionPak,
     weightDtype: o.weightDtype === 'fp16' ? 'float16' : undefined,
     streamTileBytes: o.streamTile !== undefined ? parseSize(o.streamTile) : undefined,
+    fusePatches: o.fusePatches || o.maxRecompute !== undefined ? true : undefined,
+    maxRecompute: o.maxRecompute,
     log: (m) => process.stderr.write(m + '\n'),
     print: (t) => process.stdout.write(t),
     quantize: quantizeRequest(o),
@@ -153,9 +165,11 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .option('--max-nodes <n>', 'largest node count accepted', positiveInt('--max-nodes'))
     .option('--state <in=out>', "keep graph input/output pairs in persistent state buffers updated in place, e.g. 'past.*=present.*' (repeatable), or 'auto' (past*/past_key_values* -> present*)", collectOne)
     .option('--psram <size>', 'external PSRAM on the board (esp32, esp32s3), e.g. 4M: the arena goes there when internal RAM is too small')
-    .option('--verbose', 'show stack traces of internal errors')
     .option('--tile [level]', "tile Conv/Gemm/MatMul/pooling into a memory level of the target (default its first: n64 'RSP DMEM', host 'L1'; also 'dcache', 'sram')")
-    .option('--rsp-model', 'n64: run every tile as an RSP kernel would: DMA-style copies into a 4 KB DMEM scratch buffer (implies --tile dmem)');
+    .option('--rsp-model', 'n64: run every tile as an RSP kernel would: DMA-style copies into a 4 KB DMEM scratch buffer (implies --tile dmem)')
+    .option('--fuse-patches', 'run chains of spatial layers row by row with small row rings (fused patch execution) where it lowers the peak RAM')
+    .option('--max-recompute <x>', 'fused patch execution: most extra instructions allowed, as a fraction of layer by layer (default 0.15; implies --fuse-patches)', nonNegativeNumber('--max-recompute'))
+    .option('--verbose', 'show stack traces of internal errors');
 }
 
 export function buildProgram(): Command {

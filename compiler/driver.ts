@@ -76,6 +76,9 @@ export interface CompileOptions extends FrontOptions {
   train?: TrainOptions;
   /** tile kernels into a memory level (--tile [level], --rsp-model); absent: no tiling */
   tile?: TileOptions;
+  /** fused patch execution (--fuse-patches) and its instruction-overhead cap (--max-recompute); undefined: only when the model does not fit otherwise (compile) */
+  fusePatches?: boolean;
+  maxRecompute?: number;
 }
 
 export interface QuantState {
@@ -157,6 +160,12 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
     ctx.options.tile = opts.tile;
     if (!opts.passes) pipeline = tiledPipeline(pipeline);
   }
+  if (opts.fusePatches && !opts.passes) {
+    ctx.options.fusePatches = true;
+    if (opts.maxRecompute !== undefined) ctx.options.maxRecompute = opts.maxRecompute;
+    const at = pipeline.lastIndexOf('plan-memory');
+    pipeline = [...pipeline.slice(0, at), 'fuse-patches', ...pipeline.slice(at)];
+  }
   let graph: Graph;
   try {
     graph = runPipeline(g0, pipeline, ctx, {
@@ -221,6 +230,27 @@ export async function goldenData(file: string, graph: Graph, opts: CompileOption
 }
 
 export async function compile(file: string, opts: CompileOptions): Promise<Compiled> {
+  try {
+    return await compileOnce(file, opts);
+  } catch (e) {
+    // a model whose activations do not fit layer by layer is tried once with fused patch execution
+    // (unless --fuse-patches was decided either way)
+    if (opts.fusePatches !== undefined || opts.passes || !(e instanceof DnncError) || !/does not fit|bytes of arena, over the/.test(e.message)) throw e;
+    let c: Compiled;
+    const logs: string[] = [];
+    try {
+      c = await compileOnce(file, { ...opts, fusePatches: true, log: (m) => logs.push(m) });
+    } catch {
+      throw e;
+    }
+    if (!c.graph.nodes.some((n) => n.op === 'PatchChain')) throw e;
+    for (const m of logs) opts.log?.(m);
+    c.warnings.push(`the activations do not fit ${c.target.name} layer by layer; fused patch execution (--fuse-patches) made them fit: arena ${c.code.arenaBytes} B`);
+    return c;
+  }
+}
+
+async function compileOnce(file: string, opts: CompileOptions): Promise<Compiled> {
   const { graph, target, warnings, quant } = lower(file, opts);
   let golden = await goldenData(file, graph, opts);
   if (quant) {
@@ -280,16 +310,16 @@ export function fpuWarnings(g: Graph, target: TargetDesc): string[] {
 export function generateForTarget(file: string, graph: Graph, target: TargetDesc, opts: CompileOptions,
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
-  const genTiles = (weights: WeightMode, streamTileBytes?: number) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, ...place });
+  const genTiles = (weights: WeightMode, streamTileBytes?: number, streamBuffers?: 1 | 2) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, streamBuffers, ...place });
   // streamed weights: whole layers as before; row tiles when asked (--stream-tile), or when whole
   // layers do not fit: the largest of 1M, 256K, 64K, 16K tiles that fits (else the smallest)
-  const gen = (weights: WeightMode) => {
-    if (weights !== 'rom' || opts.streamTileBytes !== undefined) return genTiles(weights, opts.streamTileBytes);
+  const gen = (weights: WeightMode, streamBuffers?: 1 | 2) => {
+    if (weights !== 'rom' || opts.streamTileBytes !== undefined) return genTiles(weights, opts.streamTileBytes, streamBuffers);
     const fits = (c: ModelCode) => memoryReport(target, c, graph.nodes.length, !!opts.expansionPak)?.fits !== false;
-    let code = genTiles(weights, Infinity);
+    let code = genTiles(weights, Infinity, streamBuffers);
     for (const tile of [1 << 20, 1 << 18, 1 << 16, 1 << 14]) {
       if (fits(code)) break;
-      code = genTiles(weights, tile);
+      code = genTiles(weights, tile, streamBuffers);
     }
     return code;
   };
@@ -304,7 +334,7 @@ export function generateForTarget(file: string, graph: Graph, target: TargetDesc
  * arrays) and the embedded variant's needs follow from it, so a model that
  * cannot be embedded is never rendered as C arrays.
  */
-function chooseWeights(file: string, target: TargetDesc, nodes: number, want: WeightMode | 'auto', expansion: boolean, gen: (w: WeightMode) => ModelCode): { code: ModelCode; memory: MemoryReport | null } {
+function chooseWeights(file: string, target: TargetDesc, nodes: number, want: WeightMode | 'auto', expansion: boolean, gen: (w: WeightMode, streamBuffers?: 1 | 2) => ModelCode): { code: ModelCode; memory: MemoryReport | null } {
   if (want === 'rom' && !target.weightPack) throw new DnncError(`--weights rom: target '${target.name}' has no read-only file system to stream weights from (use --weights embed)`);
   if (!target.memoryMap || !target.weightPack) {
     const code = gen('embed');
@@ -320,6 +350,12 @@ function chooseWeights(file: string, target: TargetDesc, nodes: number, want: We
   const embedReport = (exp: boolean) => embeddedFromStreamed(romReport(exp), target.memoryMap!.constInRam);
   const mode: WeightMode = want === 'auto' ? (embedReport(expansion).fits ? 'embed' : 'rom') : want;
   const memory = mode === 'rom' ? romReport(expansion) : embedReport(expansion);
+  if (!memory.fits && mode === 'rom' && rom.pack && rom.pack.bufferBytes.length > 1) {
+    // one weight buffer instead of two: no load overlaps a layer, half the buffer RAM
+    const single = gen('rom', 1);
+    const report = memoryReport(target, single, nodes, expansion)!;
+    if (report.fits) return { code: single, memory: report };
+  }
   if (!memory.fits) {
     const canExpand = !expansion && target.memoryMap.expandedRamBytes !== undefined;
     const alts: { flag: string; report: MemoryReport | null }[] = [];

@@ -5,6 +5,7 @@ import type { TargetDesc } from './targets/target.js';
 import { formatReport, type MemoryReport } from './memory-budget.js';
 import type { StateBinding } from '../passes/state.js';
 import { formatType } from '../ir/types.js';
+import type { FusionInfo } from '../passes/fuse-patches.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -52,6 +53,7 @@ export function inspectMemory(g: Graph, json: boolean, target?: TargetDesc, budg
         aliases: r.aliases.map((a) => ({ name: a.value.name, byteOffset: a.byteOffset, why: a.why })),
       })),
       nodes: g.nodes.map((n, i) => ({ step: i, name: n.name, op: n.op })),
+      ...(g.meta.fusion ? { fusion: g.meta.fusion } : {}),
       ...(budget ? { budget } : {}),
       ...(state ? { stateBytes: state.bytes, state: state.buffers } : {}),
     }, null, 2) + '\n';
@@ -86,6 +88,15 @@ export function inspectMemory(g: Graph, json: boolean, target?: TargetDesc, budg
   lines.push(`strategies:            ${plan.strategies.map((s) => `${s.name} ${s.peak}`).join(', ')}`);
   lines.push(`shared bytes:          ${plan.counts.views} views, ${plan.counts.inplace} in place, ${plan.counts.concat} concat slices`);
   if (sched) lines.push(`schedule:              lower bound ${sched.initialLowerBound} B in the imported order, ${sched.lowerBound} B after reordering`);
+  const fusion = g.meta.fusion as FusionInfo | undefined;
+  if (fusion) {
+    lines.push(`fused patch execution: peak ${fusion.unfusedArena} B layer by layer -> ${plan.arenaBytes} B fused (${(fusion.unfusedArena / Math.max(1, plan.arenaBytes)).toFixed(2)}x smaller; overhead cap ${fusion.maxRecompute})`);
+    for (const c of fusion.chains) {
+      lines.push(`  ${c.name}: ${c.nodes.length} layers (${c.nodes[0]} .. ${c.nodes[c.nodes.length - 1]}), ${c.steps} row steps, rings ${c.ringBytes} B, recomputed MACs ${c.recomputedMacs}, ~${(c.overhead * 100).toFixed(2)} % more instructions (estimate)`);
+      if (c.rings?.length) lines.push(`    rings: ${c.rings.map((r) => `${r.name} ${r.rows}/${r.height} rows ${r.bytes} B`).join(', ')}`);
+    }
+    if (!fusion.chains.length) lines.push('  no chain lowers the peak');
+  }
   lines.push(`weights:               ${plan.weightBytes} B (resident ${plan.residentWeightBytes} B, streamed ${plan.streamedWeightBytes} B)`);
   if (state) {
     lines.push(`persistent state: ${state.bytes} B in ${state.buffers.length} buffer(s) outside the arena (--state; zeroed by reset, updated in place by each run)`);

@@ -75,6 +75,8 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
     // a tile schedule (passes/tile.ts): its loop nest under the node
     const loops = n.attrs.get('tile_loops');
     if (loops?.kind === 'strings') for (const l of loops.value) lines.push('      | ' + l);
+    // nodes holding a body graph (dnnc.PatchChain): its nodes, indented
+    for (const a of n.attrs.values()) if (a.kind === 'graph') for (const b of a.value.nodes) lines.push('    | ' + printNode(b));
   }
   lines.push(`  return ${g.outputs.map(valueRef).join(', ')}`);
   lines.push('}');

@@ -116,6 +116,8 @@ export interface CodegenOptions {
   weightDtype?: WeightDtype;
   /** rom: weights larger than this stream in row tiles of at most this many bytes (default DEFAULT_STREAM_TILE) */
   streamTileBytes?: number;
+  /** weight stream buffers: 2 (default) loads the next layer while one computes; 1 loads each layer before it runs (half the RAM) */
+  streamBuffers?: 1 | 2;
 }
 
 const PACK_HEADER_BYTES = 16;
@@ -148,7 +150,7 @@ interface StreamStep {
 }
 
 /** Lay out the weight pack: tensors in order of first use, each aligned; one step per layer reading weights. */
-function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: number, littleEndian: boolean, wrows: Map<Value, WeightRows> = new Map()): { pack: WeightPack; steps: Map<Node, { index: number; step: StreamStep }>; index: Map<Value, number> } {
+function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: number, littleEndian: boolean, wrows: Map<Value, WeightRows> = new Map(), nbuf = 2): { pack: WeightPack; steps: Map<Node, { index: number; step: StreamStep }>; index: Map<Value, number> } {
   const tensors: PackTensor[] = [];
   const chunks: { offset: number; bytes: Uint8Array }[] = [];
   const index = new Map<Value, number>();
@@ -199,7 +201,7 @@ function planPack(g: Graph, reads: Map<Node, Set<Value>>, file: string, align: n
     ...tensors.map((t) => `${t.name}\t${t.offset}\t${t.bytes}\t${t.dtype}\t[${t.shape.join(',')}]\t0x${t.crc32.toString(16).padStart(8, '0')}`),
   ].join('\n') + '\n';
   // layers alternate between two buffers, each as large as the largest layer it holds
-  const bufferBytes = [0, 1].filter((par) => par < steps.size).map((par) => Math.max(align, ...[...steps.values()].filter((s) => s.index % 2 === par).map((s) => s.step.bytes)));
+  const bufferBytes = [0, 1].filter((par) => par < steps.size && par < nbuf).map((par) => Math.max(align, ...[...steps.values()].filter((s) => s.index % nbuf === par).map((s) => s.step.bytes)));
   return { pack: { file, data, manifest, tensors, bufferBytes, steps: steps.size }, steps, index };
 }
 
@@ -283,6 +285,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     const t = packPlan && wr.tiled ? packPlan.pack.tensors[packPlan.index.get(v)!] : undefined;
     return { ...wr, pack: `&${prefix}_wpack`, offset: t?.offset ?? 0, tensor: packPlan?.index.get(v) ?? 0, align: opts.target.weightPack?.align ?? 16, buffers: ['g_wtile0', 'g_wtile1'] };
   };
+  const nbuf = opts.streamBuffers ?? 2;
   let current: { index: number; step: StreamStep } | undefined;
   /** dry run: the constants each node's code reads (no C is kept) */
   let recording: Set<Value> | null = null;
@@ -327,7 +330,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
           return 'W';
         }
         const slot = current?.step.slot.get(r);
-        if (slot !== undefined) return `((${q}${T} *)(g_wbuf${current!.index % 2} + ${slot + off}))`;
+        if (slot !== undefined) return `((${q}${T} *)(g_wbuf${current!.index % nbuf} + ${slot + off}))`;
         base = weightOf(r);
         break;
       }
@@ -367,7 +370,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
       reads.set(n, recording);
     }
     recording = null;
-    packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian, wrows);
+    packPlan = planPack(g, reads, `${prefix}.wpk`, opts.target.weightPack!.align, opts.packLittleEndian ?? opts.target.littleEndian, wrows, nbuf);
     if (tiledAny) {
       packPlan.pack.tileBufferBytes = tileBufferBytes;
       packPlan.pack.tiledTensors = [...wrows.values()].filter((w) => w.tiled).length;
@@ -405,7 +408,12 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     };
     current = packPlan?.steps.get(n);
     let pre = '';
-    if (current) {
+    if (current && nbuf === 1) {
+      // one buffer: each layer's weights load just before it runs (layer 0's load starts with the inference)
+      const i = current.index;
+      if (i > 0) pre += `  dnnc_wpack_start(&${prefix}_wpack, ${i}u, g_wbuf0);\n`;
+      pre += `  if ((rc = dnnc_wpack_finish(&${prefix}_wpack, ${i}u, g_wbuf0)) != 0) return rc;\n`;
+    } else if (current) {
       const i = current.index;
       const L = packPlan!.pack.steps;
       pre += `  if ((rc = dnnc_wpack_finish(&${prefix}_wpack, ${i}u, g_wbuf${i % 2})) != 0) return rc;\n`;

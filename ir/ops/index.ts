@@ -11,4 +11,5 @@ import './signal.js';
 import './state.js';
 import './attention.js';
 import './train.js';
+import './patch.js';
 export { getOp, allOps, registerOp } from './registry.js';

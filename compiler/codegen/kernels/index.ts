@@ -15,4 +15,5 @@ import './signal.js';
 import './state.js';
 import './attention.js';
 import './train.js';
+import './patch.js';
 export { getKernel, kernelOps } from './registry.js';
