@@ -215,13 +215,13 @@ export function buildProgram(): Command {
     if (!r.pass) process.exitCode = 1;
   });
 
-  addCommon(
+  addCommon(addQuantize(
     program
       .command('bench')
       .description('count the instructions of one inference on the target (emulated), and code/weight/arena bytes')
       .argument('<model.onnx>', 'ONNX model file')
       .option('--json', 'machine-readable output')
-      .option('--keep', 'keep the build folder'),
+      .option('--keep', 'keep the build folder')),
   ).action(async (model: string, o: CommonOpts & { json?: boolean; keep?: boolean }) => {
     const r = await bench(model, { ...compileOptions(o), keep: o.keep });
     if (o.json) process.stdout.write(JSON.stringify(r) + '\n');

@@ -35,6 +35,18 @@ static inline int32_t dnnc_rq(int64_t acc, int32_t mult, int32_t shift) {
   return dnnc_rse(acc * (int64_t)mult, 31 + shift);
 }
 
+/* clamp(round(acc * mult * 2^-(31 + shift)) + zp, lo, hi) with ties to even:
+   the value of the reference requantization (dnnc_rq, then + zp and clamp)
+   without its remainder tests: adding 2^(s-1) - 1 plus the lowest kept bit
+   before the arithmetic shift rounds half to even. For the inner loops'
+   epilogues (one per output). */
+static inline int32_t dnnc_rq_clamp(int32_t acc, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
+  const int32_t s = 31 + shift;
+  const int64_t v = (int64_t)acc * mult;
+  const int64_t q = ((v + (((int64_t)1 << (s - 1)) - 1) + ((v >> s) & 1)) >> s) + zp;
+  return q < lo ? lo : (q > hi ? hi : (int32_t)q);
+}
+
 /* v * 2^-s with round-half-up for s > 0, v * 2^-s exactly for s <= 0 (RSP style). */
 static inline int64_t dnnc_rshift_rnd(int64_t v, int32_t s) {
   if (s > 0) return (v + ((int64_t)1 << (s - 1))) >> s;
