@@ -257,43 +257,6 @@ static int32_t q8_wsum(const int8_t *wc, int32_t cin_g, int32_t kh, int32_t kw, 
   return s;
 }
 
-/* One output pixel of nb (1 or 4) channels over clipped taps, acc = b + sum (x - x_zp) * w. */
-static void q8_pixel(const int8_t *xg, const int8_t *w0, const int32_t *b, void *y, size_t at, int32_t S, int32_t nb,
-                     int32_t oy, int32_t ox, int32_t ky0, int32_t ky1, const dnnc_qconv2d_params *p, int32_t cin_g, const q8_out *o) {
-  const int32_t kk = p->kh * p->kw, ws = cin_g * kk, plane = p->ih * p->iw, zp = p->x_zp;
-  int32_t ic, ky, kx, kx0, kx1;
-  int32_t a0 = b ? b[0] : 0, a1 = 0, a2 = 0, a3 = 0;
-  q8_taps(ox, p->sw, p->pl, p->dw, p->kw, p->iw, &kx0, &kx1);
-  if (nb == 4) {
-    a1 = b ? b[1] : 0; a2 = b ? b[2] : 0; a3 = b ? b[3] : 0;
-    for (ic = 0; ic < cin_g; ic++) {
-      const int8_t *xi = xg + (size_t)ic * plane + (oy * p->sh - p->pt) * p->iw + (ox * p->sw - p->pl);
-      const int8_t *k0 = w0 + ic * kk, *k1 = k0 + ws, *k2 = k1 + ws, *k3 = k2 + ws;
-      for (ky = ky0; ky < ky1; ky++) {
-        const int8_t *xr = xi + ky * p->dh * p->iw;
-        const int32_t t0 = ky * p->kw;
-        for (kx = kx0; kx < kx1; kx++) {
-          const int32_t v = xr[kx * p->dw] - zp;
-          a0 += v * k0[t0 + kx]; a1 += v * k1[t0 + kx]; a2 += v * k2[t0 + kx]; a3 += v * k3[t0 + kx];
-        }
-      }
-    }
-    q8_put(y, at, a0, &o[0]); q8_put(y, at + (size_t)S, a1, &o[1]);
-    q8_put(y, at + 2 * (size_t)S, a2, &o[2]); q8_put(y, at + 3 * (size_t)S, a3, &o[3]);
-  } else {
-    for (ic = 0; ic < cin_g; ic++) {
-      const int8_t *xi = xg + (size_t)ic * plane + (oy * p->sh - p->pt) * p->iw + (ox * p->sw - p->pl);
-      const int8_t *k0 = w0 + ic * kk;
-      for (ky = ky0; ky < ky1; ky++) {
-        const int8_t *xr = xi + ky * p->dh * p->iw;
-        const int32_t t0 = ky * p->kw;
-        for (kx = kx0; kx < kx1; kx++) a0 += (xr[kx * p->dw] - zp) * k0[t0 + kx];
-      }
-    }
-    q8_put(y, at, a0, &o[0]);
-  }
-}
-
 /* One row segment of blocks: everything the inner loops need, so that the
    block functions below keep their accumulators in registers. */
 typedef struct {
@@ -303,8 +266,69 @@ typedef struct {
   int32_t ky0, ky1;           /* valid kernel rows */
   int32_t S;                  /* output channel stride */
   int32_t rb[4];              /* bias (zero point folded over the valid rows) */
+  int32_t b[4];               /* bias as given (pixels with clipped columns) */
+  int32_t zp;                 /* input zero point */
+  int32_t ih, iw, pl, sx, dx, kh; /* geometry of the clipped pixels */
+  int32_t dh, iy0;            /* kernel row dilation; input row of kernel row 0 (may be < 0) */
+  const int8_t *xg;           /* input of the group */
+  int32_t cnt;                /* pixels stored per block (4, fewer at a row's end) */
   q8_out o[4];
 } q8_seg;
+
+#define Q8_PATCH 1536 /* bytes of the stack copy of a border block's input (zero point in the padding) */
+
+/* the 4 outputs of channel j of a block (c->cnt of them at the row's end) */
+static inline void q8_put_blk(const q8_seg *c, void *y, size_t at, const int32_t *acc, int32_t j) {
+  int32_t i;
+  if (c->cnt == 4) q8_put4(y, at, acc, c->rb[j], &c->o[j]);
+  else for (i = 0; i < c->cnt; i++) q8_put(y, at + i, acc[i] + c->rb[j], &c->o[j]);
+}
+
+/* One output pixel of 4 channels (column ox of the row c->iy0), taps clipped to the input: acc = b + sum (x - x_zp) * w. */
+static DNNC_NOINLINE void q8_px4(const q8_seg *c, void *y, size_t at, int32_t ox) {
+  const int32_t base = ox * c->sx - c->pl, dw = c->dw, kw = c->kw, zp = c->zp;
+  int32_t kx0 = 0, kx1 = kw, ic, ky, kx;
+  int32_t a0 = c->b[0], a1 = c->b[1], a2 = c->b[2], a3 = c->b[3];
+  if (base < 0) kx0 = (-base + dw - 1) / dw;
+  if (base >= c->iw) kx1 = 0;
+  else if (base + (kw - 1) * dw >= c->iw) kx1 = (c->iw - 1 - base) / dw + 1;
+  if (kx1 < kx0) kx1 = kx0;
+  for (ic = 0; ic < c->cin_g; ic++) {
+    const int8_t *xi = c->xg + (size_t)ic * c->plane;
+    const int8_t *k0 = c->w0 + ic * c->kk, *k1 = k0 + c->ws, *k2 = k1 + c->ws, *k3 = k2 + c->ws;
+    for (ky = c->ky0; ky < c->ky1; ky++) {
+      const int8_t *xp = xi + ((ptrdiff_t)(c->iy0 + ky * c->dh) * c->iw + base + kx0 * dw);
+      const int32_t t0 = ky * kw;
+      for (kx = kx0; kx < kx1; kx++, xp += dw) {
+        const int32_t v = *xp - zp;
+        a0 += v * k0[t0 + kx]; a1 += v * k1[t0 + kx]; a2 += v * k2[t0 + kx]; a3 += v * k3[t0 + kx];
+      }
+    }
+  }
+  q8_put(y, at, a0, &c->o[0]); q8_put(y, at + (size_t)c->S, a1, &c->o[1]);
+  q8_put(y, at + 2 * (size_t)c->S, a2, &c->o[2]); q8_put(y, at + 3 * (size_t)c->S, a3, &c->o[3]);
+}
+
+/* The same for one channel. */
+static DNNC_NOINLINE void q8_px1(const q8_seg *c, void *y, size_t at, int32_t ox) {
+  const int32_t base = ox * c->sx - c->pl, dw = c->dw, kw = c->kw, zp = c->zp;
+  int32_t kx0 = 0, kx1 = kw, ic, ky, kx;
+  int32_t a0 = c->b[0];
+  if (base < 0) kx0 = (-base + dw - 1) / dw;
+  if (base >= c->iw) kx1 = 0;
+  else if (base + (kw - 1) * dw >= c->iw) kx1 = (c->iw - 1 - base) / dw + 1;
+  if (kx1 < kx0) kx1 = kx0;
+  for (ic = 0; ic < c->cin_g; ic++) {
+    const int8_t *xi = c->xg + (size_t)ic * c->plane;
+    const int8_t *k0 = c->w0 + ic * c->kk;
+    for (ky = c->ky0; ky < c->ky1; ky++) {
+      const int8_t *xp = xi + ((ptrdiff_t)(c->iy0 + ky * c->dh) * c->iw + base + kx0 * dw);
+      const int8_t *kp = k0 + ky * kw + kx0;
+      for (kx = kx0; kx < kx1; kx++, xp += dw) a0 += (*xp - zp) * *kp++;
+    }
+  }
+  q8_put(y, at, a0, &c->o[0]);
+}
 
 /* 4 channels x 4 pixels, nblk blocks along a row (pixel stride SW in the
    input): raw products over every input channel and valid tap. */
@@ -333,8 +357,8 @@ typedef struct {
         }                                                                                                      \
       }                                                                                                        \
       Q8_GET4(acc[0], c0); Q8_GET4(acc[1], c1); Q8_GET4(acc[2], c2); Q8_GET4(acc[3], c3);                      \
-      q8_put4(y, at, acc[0], c->rb[0], &c->o[0]); q8_put4(y, at + (size_t)S, acc[1], c->rb[1], &c->o[1]);     \
-      q8_put4(y, at + 2 * (size_t)S, acc[2], c->rb[2], &c->o[2]); q8_put4(y, at + 3 * (size_t)S, acc[3], c->rb[3], &c->o[3]); \
+      q8_put_blk(c, y, at, acc[0], 0); q8_put_blk(c, y, at + (size_t)S, acc[1], 1);                           \
+      q8_put_blk(c, y, at + 2 * (size_t)S, acc[2], 2); q8_put_blk(c, y, at + 3 * (size_t)S, acc[3], 3);       \
     }                                                                                                          \
   }
 
@@ -362,7 +386,7 @@ typedef struct {
         }                                                                                                      \
       }                                                                                                        \
       Q8_GET4(acc, c0);                                                                                        \
-      q8_put4(y, at, acc, c->rb[0], &c->o[0]);                                                                 \
+      q8_put_blk(c, y, at, acc, 0);                                                                            \
     }                                                                                                          \
   }
 
@@ -389,16 +413,47 @@ static DNNC_NOINLINE void q8_row_dw3(const q8_seg *c, const int8_t *xb, void *y,
       { Q8_PACK4(X01, X23, e2, e3, e4, e5); Q8_MAC4(c0, w_2, X01, X23); }
     }
     Q8_GET4(acc, c0);
-    q8_put4(y, at, acc, c->rb[0], &c->o[0]);
+    q8_put_blk(c, y, at, acc, 0);
   }
 }
 
+/* Per channel block: weights, output stages, bias as given and with the
+   zero point folded over the whole kernel (fb). */
+static void q8_chan(q8_seg *c, int32_t *fb, const int8_t *w, const int32_t *b, int32_t co, int32_t nb, const dnnc_qconv2d_params *p, int raw) {
+  int32_t j;
+  c->w0 = w + (size_t)co * c->ws;
+  q8_outs(c->o, co, nb, p, raw);
+  for (j = 0; j < 4; j++) c->b[j] = b && j < nb ? b[co + j] : 0;
+  for (j = 0; j < nb; j++) {
+    int32_t sum = 0;
+    if (c->zp != 0) sum = p->wsum ? p->wsum[co + j] : q8_wsum(c->w0 + (size_t)j * c->ws, c->cin_g, p->kh, p->kw, 0, p->kh);
+    fb[j] = c->b[j] - c->zp * sum;
+  }
+}
+
+static void q8_row(const q8_seg *c, int32_t nb, int dw3, const int8_t *xb, void *y, size_t at, int32_t run) {
+  if (nb == 4) { if (c->sw == 1) q8_row44_s1(c, xb, y, at, run); else q8_row44_sn(c, xb, y, at, run); }
+  else if (dw3) q8_row_dw3(c, xb, y, at, run);
+  else if (c->sw == 1) q8_row14_s1(c, xb, y, at, run);
+  else q8_row14_sn(c, xb, y, at, run);
+}
+
+/* Direct convolution. Output rows are cut into blocks of 4 pixels from
+   column 0. Blocks whose taps all fall inside the input (interior) read the
+   input in place; the others (borders, and the row's last partial block)
+   read a copy of their input patch -- cin_g x kh rows of the span the 4
+   pixels cover -- with x_zp in the padding, made once and used by every
+   channel block. Kernel rows cut by the top/bottom padding are skipped in
+   place (bias corrected over the valid rows). */
 static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT w, const int32_t *b, void *DNNC_RESTRICT y,
                       const dnnc_qconv2d_params *p, int raw) {
   const int32_t cin_g = p->cin / p->group, cout_g = p->cout / p->group;
   const int32_t S = p->oh * p->ow, kk = p->kh * p->kw, ws = cin_g * kk, plane = p->ih * p->iw;
   const int32_t zp = p->x_zp;
   const int dw3 = cout_g == 1 && cin_g == 1 && p->kh == 3 && p->kw == 3 && p->sw == 1 && p->dw == 1;
+  const int32_t span = 3 * p->sw + (p->kw - 1) * p->dw + 1;
+  const int patch_ok = (int64_t)cin_g * p->kh * span <= Q8_PATCH;
+  int8_t patch[Q8_PATCH];
   int32_t n, g, oc, oy, ox, j;
   int32_t ox0 = (p->pl + p->sw - 1) / p->sw;
   int32_t ox1 = (p->iw + p->pl - (p->kw - 1) * p->dw - 1) / p->sw + 1;
@@ -407,41 +462,70 @@ static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT
   if (ox1 > p->ow) ox1 = p->ow;
   if (ox0 > ox1) ox0 = ox1;
   c.ws = ws; c.cin_g = cin_g; c.plane = plane; c.kk = kk; c.kw = p->kw; c.dhw = p->dh * p->iw; c.dw = p->dw; c.sw = p->sw; c.S = S;
+  c.zp = zp; c.ih = p->ih; c.iw = p->iw; c.pl = p->pl; c.sx = p->sw; c.kh = p->kh; c.dh = p->dh;
   for (n = 0; n < p->n; n++) {
     for (g = 0; g < p->group; g++) {
       const int8_t *xg = x + ((size_t)n * p->cin + (size_t)g * cin_g) * plane;
+      c.xg = xg;
+      /* interior blocks (and, without a patch, the border pixels one by one) */
       for (oc = 0; oc < cout_g;) {
         const int32_t nb = cout_g - oc >= 4 ? 4 : 1;
         const int32_t co = g * cout_g + oc;
-        const int8_t *w0 = w + (size_t)co * ws;
-        const int32_t *bb = b ? b + co : NULL;
         const size_t y0 = ((size_t)n * p->cout + co) * S;
-        const int32_t nblk = (ox1 - ox0) / 4;
         int32_t fb[4];
-        c.w0 = w0;
-        q8_outs(c.o, co, nb, p, raw);
-        /* bias with the zero point folded over the whole kernel */
-        for (j = 0; j < nb; j++) {
-          int32_t sum = 0;
-          if (zp != 0) sum = p->wsum ? p->wsum[co + j] : q8_wsum(w0 + (size_t)j * ws, cin_g, p->kh, p->kw, 0, p->kh);
-          fb[j] = (bb ? bb[j] : 0) - zp * sum;
-        }
+        q8_chan(&c, fb, w, b, co, nb, p, raw);
+        c.cnt = 4;
         for (oy = 0; oy < p->oh; oy++) {
           q8_taps(oy, p->sh, p->pt, p->dh, p->kh, p->ih, &c.ky0, &c.ky1);
           for (j = 0; j < nb; j++)
-            c.rb[j] = (c.ky0 == 0 && c.ky1 == p->kh) || zp == 0 ? fb[j] : (bb ? bb[j] : 0) - zp * q8_wsum(w0 + (size_t)j * ws, cin_g, p->kh, p->kw, c.ky0, c.ky1);
-          for (ox = 0; ox < ox0; ox++) q8_pixel(xg, w0, bb, y, y0 + (size_t)oy * p->ow + ox, S, nb, oy, ox, c.ky0, c.ky1, p, cin_g, c.o);
-          if (nblk > 0) {
-            const int8_t *xb = xg + (size_t)(oy * p->sh - p->pt) * p->iw + (ox0 * p->sw - p->pl);
-            const size_t at = y0 + (size_t)oy * p->ow + ox0;
-            if (nb == 4) { if (p->sw == 1) q8_row44_s1(&c, xb, y, at, nblk); else q8_row44_sn(&c, xb, y, at, nblk); }
-            else if (dw3) q8_row_dw3(&c, xb, y, at, nblk);
-            else if (p->sw == 1) q8_row14_s1(&c, xb, y, at, nblk);
-            else q8_row14_sn(&c, xb, y, at, nblk);
+            c.rb[j] = (c.ky0 == 0 && c.ky1 == p->kh) || zp == 0 ? fb[j] : c.b[j] - zp * q8_wsum(c.w0 + (size_t)j * ws, cin_g, p->kh, p->kw, c.ky0, c.ky1);
+          c.iy0 = oy * p->sh - p->pt;
+          for (ox = 0; ox < p->ow; ox += 4) {
+            const size_t at = y0 + (size_t)oy * p->ow + ox;
+            int32_t run = 0;
+            if (ox >= ox0) while (ox + 4 * (run + 1) <= ox1) run++;
+            if (run > 0) {
+              q8_row(&c, nb, dw3, xg + ((ptrdiff_t)c.iy0 * p->iw + (ox * p->sw - p->pl)), y, at, run);
+              ox += 4 * (run - 1);
+            } else if (!patch_ok) {
+              const int32_t cnt = p->ow - ox < 4 ? p->ow - ox : 4;
+              for (j = 0; j < cnt; j++) (nb == 4 ? q8_px4 : q8_px1)(&c, y, at + j, ox + j);
+            }
           }
-          for (ox = ox0 + 4 * nblk; ox < p->ow; ox++) q8_pixel(xg, w0, bb, y, y0 + (size_t)oy * p->ow + ox, S, nb, oy, ox, c.ky0, c.ky1, p, cin_g, c.o);
         }
         oc += nb;
+      }
+      if (!patch_ok) continue;
+      /* border blocks through their zero-point-padded patch */
+      for (oy = 0; oy < p->oh; oy++) {
+        const int32_t iy0 = oy * p->sh - p->pt;
+        for (ox = 0; ox < p->ow; ox += 4) {
+          const int32_t base = ox * p->sw - p->pl;
+          int32_t i0 = base < 0 ? -base : 0, i1 = p->iw - base, ic, r, i;
+          if (ox >= ox0 && ox + 4 <= ox1) continue;
+          if (i0 > span) i0 = span;
+          if (i1 > span) i1 = span;
+          if (i1 < i0) i1 = i0;
+          for (ic = 0; ic < cin_g; ic++)
+            for (r = 0; r < p->kh; r++) {
+              const int32_t iy = iy0 + r * p->dh;
+              int8_t *row = patch + ((size_t)ic * p->kh + r) * span;
+              if (iy < 0 || iy >= p->ih) { for (i = 0; i < span; i++) row[i] = (int8_t)zp; continue; }
+              for (i = 0; i < i0; i++) row[i] = (int8_t)zp;
+              for (i = i0; i < i1; i++) row[i] = xg[(size_t)ic * plane + (size_t)iy * p->iw + (size_t)(base + i)];
+              for (i = i1; i < span; i++) row[i] = (int8_t)zp;
+            }
+          c.plane = p->kh * span; c.dhw = span; c.ky0 = 0; c.ky1 = p->kh;
+          c.cnt = p->ow - ox < 4 ? p->ow - ox : 4;
+          for (oc = 0; oc < cout_g;) {
+            const int32_t nb = cout_g - oc >= 4 ? 4 : 1;
+            const int32_t co = g * cout_g + oc;
+            q8_chan(&c, c.rb, w, b, co, nb, p, raw);
+            q8_row(&c, nb, dw3, patch, y, ((size_t)n * p->cout + co) * S + (size_t)oy * p->ow + ox, 1);
+            oc += nb;
+          }
+          c.plane = plane; c.dhw = p->dh * p->iw;
+        }
       }
     }
   }

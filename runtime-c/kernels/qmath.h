@@ -35,6 +35,15 @@ static inline int32_t dnnc_rq(int64_t acc, int32_t mult, int32_t shift) {
   return dnnc_rse(acc * (int64_t)mult, 31 + shift);
 }
 
+/* 1 where general registers are 32 bits wide (64-bit arithmetic is done in pairs) */
+#ifndef DNNC_RQ32
+#if defined(__LP64__) || defined(_LP64) || defined(__mips64)
+#define DNNC_RQ32 0
+#else
+#define DNNC_RQ32 1
+#endif
+#endif
+
 /* clamp(round(acc * mult * 2^-(31 + shift)) + zp, lo, hi) with ties to even:
    the value of the reference requantization (dnnc_rq, then + zp and clamp)
    without its remainder tests: adding 2^(s-1) - 1 plus the lowest kept bit
@@ -42,8 +51,23 @@ static inline int32_t dnnc_rq(int64_t acc, int32_t mult, int32_t shift) {
    epilogues (one per output). */
 static inline int32_t dnnc_rq_clamp(int32_t acc, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
   const int32_t s = 31 + shift;
-  const int64_t v = (int64_t)acc * mult;
-  const int64_t q = ((v + (((int64_t)1 << (s - 1)) - 1) + ((v >> s) & 1)) >> s) + zp;
+  int64_t q;
+#if DNNC_RQ32
+  if (s > 32) {
+    /* 32-bit registers: only the high word of acc * mult is shifted; the
+       low word only decides the rounding (whether it is nonzero). */
+    const int64_t v = (int64_t)acc * mult;
+    const int32_t vh = (int32_t)(v >> 32), t = s - 32;
+    const uint32_t vl = (uint32_t)v;
+    const int32_t odd = (vh >> t) & 1;
+    const int32_t r = (vh + ((1 << (t - 1)) - 1) + ((vl | (uint32_t)odd) != 0)) >> t;
+    q = (int64_t)r + zp;
+  } else
+#endif
+  {
+    const int64_t v = (int64_t)acc * mult;
+    q = ((v + (((int64_t)1 << (s - 1)) - 1) + ((v >> s) & 1)) >> s) + zp;
+  }
   return q < lo ? lo : (q > hi ? hi : (int32_t)q);
 }
 
