@@ -275,7 +275,6 @@ typedef struct {
   q8_out o[4];
 } q8_seg;
 
-#define Q8_PATCH 1536 /* bytes of the stack copy of a border block's input (zero point in the padding) */
 
 /* the 4 outputs of channel j of a block (c->cnt of them at the row's end) */
 static inline void q8_put_blk(const q8_seg *c, void *y, size_t at, const int32_t *acc, int32_t j) {
@@ -442,8 +441,9 @@ static void q8_row(const q8_seg *c, int32_t nb, int dw3, const int8_t *xb, void 
    column 0. Blocks whose taps all fall inside the input (interior) read the
    input in place; the others (borders, and the row's last partial block)
    read a copy of their input patch -- cin_g x kh rows of the span the 4
-   pixels cover -- with x_zp in the padding, made once and used by every
-   channel block. Kernel rows cut by the top/bottom padding are skipped in
+   pixels cover -- with x_zp in the padding, made once in p->patch (arena
+   scratch planned by the compiler) and used by every channel block; without
+   it they go pixel by pixel over clipped taps. Kernel rows cut by the top/bottom padding are skipped in
    place (bias corrected over the valid rows). */
 static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT w, const int32_t *b, void *DNNC_RESTRICT y,
                       const dnnc_qconv2d_params *p, int raw) {
@@ -451,9 +451,9 @@ static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT
   const int32_t S = p->oh * p->ow, kk = p->kh * p->kw, ws = cin_g * kk, plane = p->ih * p->iw;
   const int32_t zp = p->x_zp;
   const int dw3 = cout_g == 1 && cin_g == 1 && p->kh == 3 && p->kw == 3 && p->sw == 1 && p->dw == 1;
-  const int32_t span = 3 * p->sw + (p->kw - 1) * p->dw + 1;
-  const int patch_ok = (int64_t)cin_g * p->kh * span <= Q8_PATCH;
-  int8_t patch[Q8_PATCH];
+  const int32_t span = 3 * p->sw + (p->kw - 1) * p->dw + 1, iw = p->iw, ih = p->ih, kh = p->kh, dh = p->dh;
+  const int patch_ok = p->patch != NULL && (int64_t)cin_g * p->kh * span <= p->patch_bytes;
+  int8_t *const patch = p->patch;
   int32_t n, g, oc, oy, ox, j;
   int32_t ox0 = (p->pl + p->sw - 1) / p->sw;
   int32_t ox1 = (p->iw + p->pl - (p->kw - 1) * p->dw - 1) / p->sw + 1;
@@ -507,13 +507,15 @@ static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT
           if (i1 > span) i1 = span;
           if (i1 < i0) i1 = i0;
           for (ic = 0; ic < cin_g; ic++)
-            for (r = 0; r < p->kh; r++) {
-              const int32_t iy = iy0 + r * p->dh;
-              int8_t *row = patch + ((size_t)ic * p->kh + r) * span;
-              if (iy < 0 || iy >= p->ih) { for (i = 0; i < span; i++) row[i] = (int8_t)zp; continue; }
-              for (i = 0; i < i0; i++) row[i] = (int8_t)zp;
-              for (i = i0; i < i1; i++) row[i] = xg[(size_t)ic * plane + (size_t)iy * p->iw + (size_t)(base + i)];
-              for (i = i1; i < span; i++) row[i] = (int8_t)zp;
+            for (r = 0; r < kh; r++) {
+              const int32_t iy = iy0 + r * dh;
+              int8_t *row = patch + ((size_t)ic * kh + r) * span;
+              if (iy < 0 || iy >= ih) { for (i = 0; i < span; i++) row[i] = (int8_t)zp; continue; }
+              {
+                const int8_t *src = xg + ((size_t)ic * plane + (size_t)iy * iw);
+                const int8_t z8 = (int8_t)zp;
+                for (i = 0; i < span; i++) row[i] = i >= i0 && i < i1 ? src[base + i] : z8;
+              }
             }
           c.plane = p->kh * span; c.dhw = span; c.ky0 = 0; c.ky1 = p->kh;
           c.cnt = p->ow - ox < 4 ? p->ow - ox : 4;

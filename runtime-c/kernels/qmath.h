@@ -97,6 +97,13 @@ static inline int64_t dnnc_clamp_i64(int64_t v, int64_t lo, int64_t hi) {
 void dnnc_quantize_f32_i8(const float *x, int8_t *y, size_t outer, int32_t axis_len, size_t inner, const float *scale, const int32_t *zp);
 void dnnc_quantize_f32_u8(const float *x, uint8_t *y, size_t outer, int32_t axis_len, size_t inner, const float *scale, const int32_t *zp);
 void dnnc_quantize_f32_i16(const float *x, int16_t *y, size_t outer, int32_t axis_len, size_t inner, const float *scale, const int32_t *zp);
+/* The same quantization without float arithmetic (for targets without an
+   FPU): t holds the 255 ordered-integer keys of the inputs where the
+   quantized value steps up (computed by the compiler from scale and zero
+   point) plus a sentinel; y = lo + the number of keys <= key(x), NaN -> lo.
+   Bit-identical to dnnc_quantize_f32_* with one scale. */
+void dnnc_quantize_f32_i8_keys(const float *x, int8_t *y, size_t n, const int32_t *t);
+void dnnc_quantize_f32_u8_keys(const float *x, uint8_t *y, size_t n, const int32_t *t);
 /* y = (q - zp) * scale */
 void dnnc_dequantize_i8_f32(const int8_t *x, float *y, size_t outer, int32_t axis_len, size_t inner, const float *scale, const int32_t *zp);
 void dnnc_dequantize_u8_f32(const uint8_t *x, float *y, size_t outer, int32_t axis_len, size_t inner, const float *scale, const int32_t *zp);

@@ -9,6 +9,7 @@ import { numel } from '../../../ir/types.js';
 import { emitLoops } from '../loops.js';
 import type { Node, Value } from '../../../ir/graph.js';
 import { qdqLayout } from '../../../ir/ops/quant.js';
+import { quantThresholds } from './quant-thresholds.js';
 
 const fn = kernelName;
 
@@ -70,7 +71,8 @@ registerKernel({
     ctx.use('qconv');
     const params = ctx.decl('qconv', 'dnnc_qconv2d_params',
       `{ ${conv2dFields(n, xs, ys)}, ` +
-      `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)} }`);
+      `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)}, ` +
+      `${ctx.scratchBytes > 0 ? `(int8_t *)${ctx.scratch()}` : 'NULL'}, ${ctx.scratchBytes} }`);
     const raw = n.int('raw', 0) ? '_i32' : '';
     return `  ${fn(ctx, `dnnc_qconv2d_${sfx}${raw}`)}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
   },
@@ -131,7 +133,7 @@ registerKernel({
     ctx.use('qpool');
     const params = ctx.decl('qpool', 'dnnc_pool2d_params',
       `{ ${xs[0]! * xs[1]!}, ${ih}, ${iw}, ${oh}, ${ow}, ${kh}, ${kw}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${pb}, ${pr}, ${n.int('count_include_pad', 0)} }`);
-    if (n.op === 'QMaxPool') return `  dnnc_maxpool2d_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
+    if (n.op === 'QMaxPool') return `  ${fn(ctx, `dnnc_maxpool2d_${sfx}`)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
     return `  dnnc_avgpool2d_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params}, ${n.int('x_zp', 0)});\n`;
   },
 });
@@ -244,9 +246,18 @@ registerKernel({
     const n = ctx.node;
     const x = n.inputs[0]!, y = n.outputs[0]!;
     if (x.type.dtype !== 'float32') throw nodeError(n, `QuantizeLinear from ${x.type.dtype} is not supported (float32 only)`);
+    const sfx = suffix(n, y);
+    const sv = n.inputs[1]?.const, zv = n.inputs[2]?.const;
+    // no FPU: integer search over the float's bits instead of soft-float division and rounding
+    if (ctx.kernels === 'optimized' && !ctx.target.hasFpu && (sfx === 'i8' || sfx === 'u8') && sv && sv.size === 1 && (!zv || zv.size === 1)) {
+      const [lo, hi] = sfx === 'i8' ? [-128, 127] : [0, 255];
+      const keys = ctx.table('q_keys', quantThresholds(sv.toNumbers()[0]!, zv ? zv.toNumbers()[0]! : 0, lo, hi));
+      ctx.use('qmath');
+      return `  dnnc_quantize_f32_${sfx}_keys(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${numel(x.type.shape)}u, ${keys});\n`;
+    }
     const { layout: l, scale, zp } = qdqParams(ctx);
     ctx.use('qmath');
-    return `  dnnc_quantize_f32_${suffix(n, y)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n`;
+    return `  dnnc_quantize_f32_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n`;
   },
 });
 
