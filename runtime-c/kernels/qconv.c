@@ -394,6 +394,70 @@ Q8_ROW44(q8_row44_sn, sw)
 Q8_ROW14(q8_row14_s1, 1)
 Q8_ROW14(q8_row14_sn, sw)
 
+/* 4 channels x 4 pixels for 3-wide kernel rows at stride and dilation 1:
+   the 6 inputs of a kernel row serve all 12 taps of the 4 pixels. */
+#if DNNC_Q8_PAIRS
+static DNNC_NOINLINE void q8_row44_k3(const q8_seg *c, const int8_t *xb, void *y, size_t at, int32_t nblk) {
+  const int32_t cin_g = c->cin_g, plane = c->plane, kk = c->kk, ws = c->ws, dhw = c->dhw;
+  const int32_t ky0 = c->ky0, ky1 = c->ky1, S = c->S;
+  int32_t bl, ic, ky;
+  for (bl = 0; bl < nblk; bl++, xb += 4, at += 4) {
+    int32_t acc[4][4];
+    Q8_ACC4(c0); Q8_ACC4(c1); Q8_ACC4(c2); Q8_ACC4(c3);
+    for (ic = 0; ic < cin_g; ic++) {
+      const int8_t *xi = xb + (size_t)ic * plane;
+      const int8_t *k0 = c->w0 + ic * kk + ky0 * 3;
+      for (ky = ky0; ky < ky1; ky++, k0 += 3) {
+        const int8_t *xp = xi + ky * dhw;
+        const int8_t *k1 = k0 + ws, *k2 = k1 + ws, *k3 = k2 + ws;
+        const int32_t e0 = xp[0], e1 = xp[1], e2 = xp[2], e3 = xp[3], e4 = xp[4], e5 = xp[5];
+        Q8_PACK4(A, B, e0, e1, e2, e3);
+        Q8_PACK4(C, D, e1, e2, e3, e4);
+        Q8_PACK4(E, F, e2, e3, e4, e5);
+        Q8_MAC4(c0, k0[0], A, B); Q8_MAC4(c0, k0[1], C, D); Q8_MAC4(c0, k0[2], E, F);
+        Q8_MAC4(c1, k1[0], A, B); Q8_MAC4(c1, k1[1], C, D); Q8_MAC4(c1, k1[2], E, F);
+        Q8_MAC4(c2, k2[0], A, B); Q8_MAC4(c2, k2[1], C, D); Q8_MAC4(c2, k2[2], E, F);
+        Q8_MAC4(c3, k3[0], A, B); Q8_MAC4(c3, k3[1], C, D); Q8_MAC4(c3, k3[2], E, F);
+      }
+    }
+    Q8_GET4(acc[0], c0); Q8_GET4(acc[1], c1); Q8_GET4(acc[2], c2); Q8_GET4(acc[3], c3);
+    q8_put_blk(c, y, at, acc[0], 0); q8_put_blk(c, y, at + (size_t)S, acc[1], 1);
+    q8_put_blk(c, y, at + 2 * (size_t)S, acc[2], 2); q8_put_blk(c, y, at + 3 * (size_t)S, acc[3], 3);
+  }
+}
+#else
+/* 32-bit registers: two passes of 2 channels keep the 8 accumulators, the
+   6 inputs and the weights of a kernel row in registers (16 accumulators
+   would spill). */
+static DNNC_NOINLINE void q8_row44_k3(const q8_seg *c, const int8_t *xb, void *y, size_t at, int32_t nblk) {
+  const int32_t cin_g = c->cin_g, plane = c->plane, kk = c->kk, ws = c->ws, dhw = c->dhw;
+  const int32_t ky0 = c->ky0, ky1 = c->ky1, S = c->S;
+  int32_t bl, ic, ky, h;
+  for (bl = 0; bl < nblk; bl++, xb += 4, at += 4) {
+    for (h = 0; h < 4; h += 2) {
+      int32_t acc[2][4];
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      for (ic = 0; ic < cin_g; ic++) {
+        const int8_t *xi = xb + (size_t)ic * plane;
+        const int8_t *k0 = c->w0 + (size_t)h * ws + ic * kk + ky0 * 3;
+        for (ky = ky0; ky < ky1; ky++, k0 += 3) {
+          const int8_t *xp = xi + ky * dhw, *k1 = k0 + ws;
+          const int32_t e0 = xp[0], e1 = xp[1], e2 = xp[2], e3 = xp[3], e4 = xp[4], e5 = xp[5];
+          const int32_t u0 = k0[0], u1 = k0[1], u2 = k0[2], v0 = k1[0], v1 = k1[1], v2 = k1[2];
+          a0 += u0 * e0 + u1 * e1 + u2 * e2; a1 += u0 * e1 + u1 * e2 + u2 * e3;
+          a2 += u0 * e2 + u1 * e3 + u2 * e4; a3 += u0 * e3 + u1 * e4 + u2 * e5;
+          b0 += v0 * e0 + v1 * e1 + v2 * e2; b1 += v0 * e1 + v1 * e2 + v2 * e3;
+          b2 += v0 * e2 + v1 * e3 + v2 * e4; b3 += v0 * e3 + v1 * e4 + v2 * e5;
+        }
+      }
+      acc[0][0] = a0; acc[0][1] = a1; acc[0][2] = a2; acc[0][3] = a3;
+      acc[1][0] = b0; acc[1][1] = b1; acc[1][2] = b2; acc[1][3] = b3;
+      q8_put_blk(c, y, at + (size_t)h * S, acc[0], h); q8_put_blk(c, y, at + (size_t)(h + 1) * S, acc[1], h + 1);
+    }
+  }
+}
+#endif
+
 /* depthwise 3x3, stride and dilation 1 along the row: 6 inputs of a kernel
    row serve 4 pixels */
 static DNNC_NOINLINE void q8_row_dw3(const q8_seg *c, const int8_t *xb, void *y, size_t at, int32_t nblk) {
@@ -431,7 +495,11 @@ static void q8_chan(q8_seg *c, int32_t *fb, const int8_t *w, const int32_t *b, i
 }
 
 static void q8_row(const q8_seg *c, int32_t nb, int dw3, const int8_t *xb, void *y, size_t at, int32_t run) {
-  if (nb == 4) { if (c->sw == 1) q8_row44_s1(c, xb, y, at, run); else q8_row44_sn(c, xb, y, at, run); }
+  if (nb == 4) {
+    if (c->sw == 1 && c->kw == 3 && c->dw == 1) q8_row44_k3(c, xb, y, at, run);
+    else if (c->sw == 1) q8_row44_s1(c, xb, y, at, run);
+    else q8_row44_sn(c, xb, y, at, run);
+  }
   else if (dw3) q8_row_dw3(c, xb, y, at, run);
   else if (c->sw == 1) q8_row14_s1(c, xb, y, at, run);
   else q8_row14_sn(c, xb, y, at, run);

@@ -60,8 +60,9 @@ static inline int32_t dnnc_rq_clamp(int32_t acc, int32_t mult, int32_t shift, in
     const int32_t vh = (int32_t)(v >> 32), t = s - 32;
     const uint32_t vl = (uint32_t)v;
     const int32_t odd = (vh >> t) & 1;
-    const int32_t r = (vh + ((1 << (t - 1)) - 1) + ((vl | (uint32_t)odd) != 0)) >> t;
-    q = (int64_t)r + zp;
+    /* |vh| < 2^30, so neither sum overflows */
+    const int32_t r = ((vh + ((1 << (t - 1)) - 1) + ((vl | (uint32_t)odd) != 0)) >> t) + zp;
+    return r < lo ? lo : (r > hi ? hi : r);
   } else
 #endif
   {
