@@ -480,6 +480,22 @@ static DNNC_NOINLINE void q8_row_dw3(const q8_seg *c, const int8_t *xb, void *y,
   }
 }
 
+/* Short copies and fills of patch rows, kept as plain loops (gcc would
+   otherwise call memcpy/memset for a handful of bytes). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define Q8_PLAIN_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define Q8_PLAIN_LOOPS
+#endif
+static Q8_PLAIN_LOOPS void q8_copy(int8_t *d, const int8_t *src, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; i++) d[i] = src[i];
+}
+static Q8_PLAIN_LOOPS void q8_fill(int8_t *d, int8_t v, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; i++) d[i] = v;
+}
+
 /* Per channel block: weights, output stages, bias as given and with the
    zero point folded over the whole kernel (fb). */
 static void q8_chan(q8_seg *c, int32_t *fb, const int8_t *w, const int32_t *b, int32_t co, int32_t nb, const dnnc_qconv2d_params *p, int raw) {
@@ -546,7 +562,9 @@ static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT
         for (oy = 0; oy < p->oh; oy++) {
           q8_taps(oy, p->sh, p->pt, p->dh, p->kh, p->ih, &c.ky0, &c.ky1);
           for (j = 0; j < nb; j++)
-            c.rb[j] = (c.ky0 == 0 && c.ky1 == p->kh) || zp == 0 ? fb[j] : c.b[j] - zp * q8_wsum(c.w0 + (size_t)j * ws, cin_g, p->kh, p->kw, c.ky0, c.ky1);
+            c.rb[j] = (c.ky0 == 0 && c.ky1 == p->kh) || zp == 0 ? fb[j]
+                    : fb[j] + zp * (q8_wsum(c.w0 + (size_t)j * ws, cin_g, p->kh, p->kw, 0, DNNC_MIN(c.ky0, p->kh)) +
+                                    q8_wsum(c.w0 + (size_t)j * ws, cin_g, p->kh, p->kw, DNNC_MIN(c.ky1, p->kh), p->kh));
           c.iy0 = oy * p->sh - p->pt;
           for (ox = 0; ox < p->ow; ox += 4) {
             const size_t at = y0 + (size_t)oy * p->ow + ox;
@@ -564,28 +582,30 @@ static void q8_direct(const int8_t *DNNC_RESTRICT x, const int8_t *DNNC_RESTRICT
         oc += nb;
       }
       if (!patch_ok) continue;
-      /* border blocks through their zero-point-padded patch */
-      for (oy = 0; oy < p->oh; oy++) {
-        const int32_t iy0 = oy * p->sh - p->pt;
-        for (ox = 0; ox < p->ow; ox += 4) {
-          const int32_t base = ox * p->sw - p->pl;
-          int32_t i0 = base < 0 ? -base : 0, i1 = p->iw - base, ic, r, i;
-          if (ox >= ox0 && ox + 4 <= ox1) continue;
-          if (i0 > span) i0 = span;
-          if (i1 > span) i1 = span;
-          if (i1 < i0) i1 = i0;
+      /* border blocks through their zero-point-padded patch; per block
+         column the padding columns are filled once, then per output row
+         only the input columns are copied */
+      for (ox = 0; ox < p->ow; ox += 4) {
+        const int32_t base = ox * p->sw - p->pl;
+        int32_t i0 = base < 0 ? -base : 0, i1 = iw - base, ic, r;
+        if (ox >= ox0 && ox + 4 <= ox1) continue;
+        if (i0 > span) i0 = span;
+        if (i1 > span) i1 = span;
+        if (i1 < i0) i1 = i0;
+        for (r = 0; r < cin_g * kh; r++) {
+          q8_fill(patch + (size_t)r * span, (int8_t)zp, i0);
+          q8_fill(patch + (size_t)r * span + i1, (int8_t)zp, span - i1);
+        }
+        for (oy = 0; oy < p->oh; oy++) {
+          const int32_t iy0 = oy * p->sh - p->pt;
           for (ic = 0; ic < cin_g; ic++)
             for (r = 0; r < kh; r++) {
               const int32_t iy = iy0 + r * dh;
-              int8_t *row = patch + ((size_t)ic * kh + r) * span;
-              if (iy < 0 || iy >= ih) { for (i = 0; i < span; i++) row[i] = (int8_t)zp; continue; }
-              {
-                const int8_t *src = xg + ((size_t)ic * plane + (size_t)iy * iw);
-                const int8_t z8 = (int8_t)zp;
-                for (i = 0; i < span; i++) row[i] = i >= i0 && i < i1 ? src[base + i] : z8;
-              }
+              int8_t *row = patch + ((size_t)ic * kh + r) * span + i0;
+              if (iy < 0 || iy >= ih) q8_fill(row, (int8_t)zp, i1 - i0);
+              else q8_copy(row, xg + ((size_t)ic * plane + (size_t)iy * iw + (size_t)(base + i0)), i1 - i0);
             }
-          c.plane = p->kh * span; c.dhw = span; c.ky0 = 0; c.ky1 = p->kh;
+          c.plane = kh * span; c.dhw = span; c.ky0 = 0; c.ky1 = kh;
           c.cnt = p->ow - ox < 4 ? p->ow - ox : 4;
           for (oc = 0; oc < cout_g;) {
             const int32_t nb = cout_g - oc >= 4 ? 4 : 1;
