@@ -18,8 +18,9 @@ const o = new Command()
   .option('--models <substr>', 'only models whose name contains this')
   .option('--out <file>', 'markdown report', path.join(ROOT, 'bench', 'results.md'))
   .option('--no-quant', 'skip the int8 and int16 columns')
+  .option('--notes <file>', 'markdown appended to the report (e.g. bench/notes.md)', path.join(ROOT, 'bench', 'notes.md'))
   .parse(process.argv)
-  .opts<{ targets: string; models?: string; out: string; quant: boolean }>();
+  .opts<{ targets: string; models?: string; out: string; quant: boolean; notes: string }>();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dnnc-benchset-'));
 const models: [string, string][] = [
@@ -57,11 +58,11 @@ for (const t of o.targets.split(',')) {
     }
     const q: Record<string, BenchResult | string> = {};
     if (o.quant) {
-      for (const dtype of ['int8', 'int16'] as const) {
+      for (const [key, dtype, kernels] of [['int8', 'int8', 'optimized'], ['int8ref', 'int8', 'reference'], ['int16', 'int16', 'optimized']] as const) {
         try {
-          q[dtype] = await bench(file, { target: t, kernels: 'optimized', quantize: { dtype, calibrateRandom: 4 } });
+          q[key] = await bench(file, { target: t, kernels, quantize: { dtype, calibrateRandom: 4 } });
         } catch (e) {
-          q[dtype] = (e as Error).message.split('\n')[0]!.slice(0, 60);
+          q[key] = (e as Error).message.split('\n')[0]!.slice(0, 60);
         }
       }
     }
@@ -91,12 +92,20 @@ if (o.quant) {
   lines.push(
     '## float32 vs int8 vs int16 (post-training quantized, optimised kernels, 4 random calibration inputs)',
     '',
-    '| target | model | instructions f32 | int8 | int16 | weight bytes f32 / int8 / int16 | arena bytes f32 / int8 / int16 |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.opt.target} | ${r.name} | ${fmt(r.opt.instructions)} | ${cell(r.q.int8, (b) => fmt(b.instructions))} | ${cell(r.q.int16, (b) => fmt(b.instructions))} | ${fmt(r.opt.weightBytes)} / ${cell(r.q.int8, (b) => fmt(b.weightBytes))} / ${cell(r.q.int16, (b) => fmt(b.weightBytes))} | ${fmt(r.opt.arenaBytes)} / ${cell(r.q.int8, (b) => fmt(b.arenaBytes))} / ${cell(r.q.int16, (b) => fmt(b.arenaBytes))} |`),
+    '`int8 reference` is the int8 model built with `--kernels reference` (plain integer loops, float input',
+    'quantizer); ratio = int8 optimised / int8 reference.',
+    '',
+    '| target | model | instructions f32 | int8 | int8 reference | int8 ratio | int16 | weight bytes f32 / int8 / int16 | arena bytes f32 / int8 / int16 |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => {
+      const i8 = r.q.int8, i8r = r.q.int8ref;
+      const ratio = typeof i8 === 'object' && typeof i8r === 'object' ? (i8.instructions / i8r.instructions).toFixed(3) : '-';
+      return `| ${r.opt.target} | ${r.name} | ${fmt(r.opt.instructions)} | ${cell(i8, (b) => fmt(b.instructions))} | ${cell(i8r, (b) => fmt(b.instructions))} | ${ratio} | ${cell(r.q.int16, (b) => fmt(b.instructions))} | ${fmt(r.opt.weightBytes)} / ${cell(i8, (b) => fmt(b.weightBytes))} / ${cell(r.q.int16, (b) => fmt(b.weightBytes))} | ${fmt(r.opt.arenaBytes)} / ${cell(i8, (b) => fmt(b.arenaBytes))} / ${cell(r.q.int16, (b) => fmt(b.arenaBytes))} |`;
+    }),
     '',
   );
 }
+if (o.notes && fs.existsSync(o.notes)) lines.push(fs.readFileSync(o.notes, 'utf8').trimEnd(), '');
 fs.mkdirSync(path.dirname(o.out), { recursive: true });
 fs.writeFileSync(o.out, lines.join('\n'));
 process.stdout.write(lines.join('\n'));
