@@ -18,9 +18,10 @@ const o = new Command()
   .option('--models <substr>', 'only models whose name contains this')
   .option('--out <file>', 'markdown report', path.join(ROOT, 'bench', 'results.md'))
   .option('--no-quant', 'skip the int8 and int16 columns')
+  .option('--float-from <results.md>', 'take the float32 rows from an earlier report instead of measuring them again (when only integer kernels changed)')
   .option('--notes <file>', 'markdown appended to the report (e.g. bench/notes.md)', path.join(ROOT, 'bench', 'notes.md'))
   .parse(process.argv)
-  .opts<{ targets: string; models?: string; out: string; quant: boolean; notes: string }>();
+  .opts<{ targets: string; models?: string; out: string; quant: boolean; notes: string; floatFrom?: string }>();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dnnc-benchset-'));
 const models: [string, string][] = [
@@ -33,6 +34,17 @@ for (const [name, build] of Object.entries(MLPERF_TINY)) {
   models.push([name, f]);
 }
 
+// --float-from: float32 rows of an earlier report (| target | model | opt | ref | ratio | code | weight | arena |)
+const earlier = new Map<string, BenchResult & { refInstructions: number }>();
+if (o.floatFrom) {
+  const num = (x: string) => Number(x.replace(/,/g, ''));
+  for (const line of fs.readFileSync(o.floatFrom, 'utf8').split('\n')) {
+    const c = line.split('|').map((x) => x.trim());
+    if (c.length !== 10 || !/^\d/.test(c[3]!) || !/^\d/.test(c[5]!)) continue;
+    if (earlier.has(`${c[1]}|${c[2]}`)) continue;
+    earlier.set(`${c[1]}|${c[2]}`, { model: c[2]!, target: c[1]!, kernels: 'optimized', instructions: num(c[3]!), refInstructions: num(c[4]!), codeBytes: num(c[6]!), weightBytes: num(c[7]!), arenaBytes: num(c[8]!) });
+  }
+}
 const rows: { name: string; opt: BenchResult; ref: BenchResult; q: Record<string, BenchResult | string> }[] = [];
 const skipped: string[] = [];
 for (const t of o.targets.split(',')) {
@@ -48,8 +60,10 @@ for (const t of o.targets.split(',')) {
     const t0 = Date.now();
     let opt: BenchResult, ref: BenchResult;
     try {
-      opt = await bench(file, { target: t, kernels: 'optimized' });
-      ref = await bench(file, { target: t, kernels: 'reference' });
+      const old = earlier.get(`${t}|${name}`);
+      if (o.floatFrom && !old) throw new Error(`no float32 row for ${t} ${name} in ${o.floatFrom}`);
+      opt = old ? { ...old, kernels: 'optimized' } : await bench(file, { target: t, kernels: 'optimized' });
+      ref = old ? { ...old, kernels: 'reference', instructions: old.refInstructions } : await bench(file, { target: t, kernels: 'reference' });
     } catch (e) {
       // e.g. the model does not fit the target: say so in the report
       skipped.push(`${t} ${name}: ${(e as Error).message.split('\n')[0]!.slice(0, 160)}`);
@@ -80,6 +94,7 @@ const lines = [
   'on the emulated targets (qemu-mips64 for the VR4300, qemu-system-riscv32 for rv32imc), and callgrind does',
   'the same on host. Counts are identical from run to run. `reference` is the same model built with',
   '`--kernels reference` (plain loops) in the same run; ratio = optimised / reference.',
+  ...(o.floatFrom ? ['', `The float32 rows were carried over from an earlier run of this script (\`--float-from\`): only integer kernels changed since.`] : []),
   '',
   '| target | model | instructions (optimised) | instructions (reference) | ratio | code bytes | weight bytes | arena bytes |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -257,6 +257,19 @@ registerOp({
   },
 });
 
+/** int16 -> int16 through a 513-point table with linear interpolation (Sigmoid, Tanh, ...; see passes/quantize.ts lut16). */
+registerOp({
+  op: 'QLut16',
+  infer: (n) => {
+    const x = inType(n, 0);
+    if (x.dtype !== 'int16') throw nodeError(n, `QLut16 maps int16 to int16`);
+    if (ints(n, 'table').length !== 513) throw nodeError(n, `table needs 513 entries`);
+    const k = n.int('k', -1);
+    if (k < 0 || k > 7) throw nodeError(n, `k must be in [0, 7]`);
+    return [x];
+  },
+});
+
 /** int8 Softmax (output scale 1/256, zero point -128) with a compile-time exp table. */
 registerOp({
   op: 'QSoftmax',

@@ -315,6 +315,23 @@ registerKernel({
 });
 
 registerKernel({
+  ops: ['QLut16'],
+  emit(ctx) {
+    const n = ctx.node;
+    const x = n.inputs[0]!, y = n.outputs[0]!;
+    const t = attrInts(n, 'table'), q0 = n.int('q0', -32768), k = n.int('k', 7);
+    const rows: string[] = [];
+    for (let i = 0; i < t.length; i += 16) rows.push('  ' + t.slice(i, i + 16).join(', '));
+    const tab = ctx.decl('q_lut16', 'int16_t', `{\n${rows.join(',\n')}\n}`, true);
+    const maxU = 512 * 2 ** k - 1, mask = 2 ** k - 1, half = 2 ** k >> 1;
+    // level u in the table, point i = u >> k, linear interpolation to the next point (rounding down)
+    return emitLoops(y.type.shape, [x.type.shape], ([o], kk) =>
+      `{ int32_t u = (int32_t)${ctx.cptr(x)}[${o}] - (${q0}); if (u < 0) u = 0; if (u > ${maxU}) u = ${maxU}; ` +
+      `${ctx.ptr(y)}[${kk}] = (int16_t)(${tab}[u >> ${k}] + (((${tab}[(u >> ${k}) + 1] - ${tab}[u >> ${k}]) * (u & ${mask}) + ${half}) >> ${k})); }`);
+  },
+});
+
+registerKernel({
   ops: ['QSoftmax'],
   emit(ctx) {
     const n = ctx.node;
