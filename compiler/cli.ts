@@ -257,13 +257,13 @@ export function buildProgram(): Command {
     if (!r.pass) process.exitCode = 1;
   });
 
-  addCommon(
+  addCommon(addQuantize(
     program
       .command('bench')
       .description('count the instructions of one inference on the target (emulated), and code/weight/arena bytes')
       .argument('<model.onnx>', 'ONNX model file')
       .option('--json', 'machine-readable output')
-      .option('--keep', 'keep the build folder'),
+      .option('--keep', 'keep the build folder')),
   );
   addGenerateOptions(program.commands.find((c) => c.name() === 'bench')!).action(async (model: string, o: CommonOpts & GenerateCli & { json?: boolean; keep?: boolean }) => {
     if (o.generate) {

@@ -37,6 +37,35 @@ const LUT_FNS: Record<string, (n: Node) => (x: number) => number> = {
   HardSwish: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
 };
 
+/** Functions that are flat outside [-16, 16] (their int16 tables cover only that input range). */
+const SATURATING = new Set(['Sigmoid', 'Tanh', 'HardSigmoid', 'Softsign']);
+
+/**
+ * int16 lookup table with linear interpolation: 513 points t[i] = f at input
+ * level q0 + i * 2^k (2^k = 128 levels per step over the whole int16 range,
+ * or finer over [-16, 16] for saturating functions), output in y's Q-format.
+ * The C kernel clamps the level into the table, interpolates between the two
+ * neighbouring points and rounds down. maxErr: the largest |LUT - f| over
+ * every one of the 65536 input levels, in real units (what `inspect` shows).
+ */
+export function lut16(f: (x: number) => number, sx: number, sy: number, saturating: boolean): { table: number[]; q0: number; k: number; maxErr: number } {
+  let k = 7;
+  if (saturating) while (k > 0 && 512 * 2 ** (k - 1) * sx >= 32) k--;
+  const step = 2 ** k, q0 = Math.max(-32768, -256 * step);
+  const q = (v: number) => Math.max(-32768, Math.min(32767, roundEven(v / sy)));
+  const table: number[] = [];
+  for (let i = 0; i <= 512; i++) table.push(q(f((q0 + i * step) * sx)));
+  const maxU = 512 * step - 1;
+  let maxErr = 0;
+  for (let x = -32768; x <= 32767; x++) {
+    const u = Math.max(0, Math.min(maxU, x - q0));
+    const i = u >> k, fr = u & (step - 1);
+    const v = table[i]! + Math.floor(((table[i + 1]! - table[i]!) * fr + (step >> 1)) / step);
+    maxErr = Math.max(maxErr, Math.abs(v * sy - f(x * sx)));
+  }
+  return { table, q0, k, maxErr };
+}
+
 /** Data-movement ops whose (dtype-generic) kernels move integers as they are: outputs keep the input's params. */
 const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Transpose', 'Slice', 'Gather', 'Expand', 'Split']);
 const POOL_OPS: Record<string, string> = { MaxPool: 'QMaxPool', AveragePool: 'QAveragePool', GlobalAveragePool: 'QGlobalAveragePool', GlobalMaxPool: 'QGlobalMaxPool' };
@@ -297,6 +326,17 @@ export function quantizeGraph(g: Graph, q: QuantizeOptions, log: (m: string) => 
       const nn = b.node('QLut', [xq], { name: n.name, attrs: { table: attr.ints(table), fn: attr.str(n.op) }, outputHint: `${y.name}_q` });
       produce(y, nn.outputs[0]!, yp);
       done = true;
+    } else if (LUT_FNS[n.op] && i16 && canQ(x) && yp && n.outputs.length === 1) {
+      // int16: a 513-point table with linear interpolation (step 2^k input levels)
+      const xq = qOf(x!, `input of ${n.op} '${n.name}' (interpolated lookup table)`);
+      const lut = lut16(LUT_FNS[n.op]!(n), params.get(xq)!.scale, yp.scale, SATURATING.has(n.op));
+      const nn = b.node('QLut16', [xq], {
+        name: n.name,
+        attrs: { table: attr.ints(lut.table), q0: attr.int(lut.q0), k: attr.int(lut.k), fn: attr.str(n.op), max_err: attr.float(lut.maxErr) },
+        outputHint: `${y.name}_q`,
+      });
+      produce(y, nn.outputs[0]!, yp);
+      done = true;
     } else if (n.op === 'Softmax' && !i16 && canQ(x) && !g.outputs.includes(y)) {
       // integer softmax: exp table over max - x; output scale 1/256 and zero point -128 (1/127 and 0 symmetric)
       const xq = qOf(x!, `input of Softmax '${n.name}'`);
@@ -324,7 +364,7 @@ export function quantizeGraph(g: Graph, q: QuantizeOptions, log: (m: string) => 
         why = `${n.op} '${n.name}' cannot be quantized here (non-constant weights, missing calibration range or unsupported attributes)`;
       } else if (n.op === 'Softmax' && !i16 && g.outputs.includes(y)) {
         why = `Softmax '${n.name}' produces a graph output: float keeps its resolution (int8 probabilities have steps of 1/256)`;
-      } else if ((LUT_FNS[n.op] || n.op === 'Softmax') && i16) why = `${n.op} '${n.name}' has no int16 kernel (int8 uses a lookup table); it runs in float`;
+      } else if (n.op === 'Softmax' && i16) why = `Softmax '${n.name}' has no int16 kernel (int8 has an integer one); it runs in float`;
       else why = `${n.op} '${n.name}' has no integer kernel; it runs in float`;
     }
     const hadQ = n.inputs.some((v) => v && replaced.has(v));

@@ -145,7 +145,25 @@ registerOp({
     checkRequant(n, x.dtype, w.shape[0]!);
     return [t!];
   },
+  // int8 direct convolution: the optimised kernel copies the input patch of a
+  // border block (cin/group x kh rows x the 4 pixels' span) here, with the
+  // zero point in the padding (runtime-c/kernels/qconv.c)
+  scratch: (n) => qconvPatchBytes(n),
 });
+
+/** Bytes of the int8 QConv border patch (0: pointwise, int16, or larger than 64 KiB). */
+export function qconvPatchBytes(n: Node): number {
+  const x = n.inputs[0]?.type;
+  if (!x || x.dtype !== 'int8' || (x.shape.length !== 4 && x.shape.length !== 3)) return 0;
+  const r = x.shape.length - 2;
+  const k = n.ints('kernel_shape'), s = n.ints('strides'), d = n.ints('dilations'), p = n.ints('pads');
+  if (!k || !s || !d || !p) return 0;
+  const kh = r === 1 ? 1 : k[0]!, kw = k[r - 1]!, sw = s[r - 1]!, dw = d[r - 1]!;
+  const group = n.int('group', 1), cin = x.shape[1]!;
+  if (group === 1 && kh === 1 && kw === 1 && s.every((v) => v === 1) && p.every((v) => v === 0)) return 0;
+  const bytes = (cin / group) * kh * (3 * sw + (kw - 1) * dw + 1);
+  return bytes <= 65536 ? bytes : 0;
+}
 
 registerOp({
   op: 'QGemm',
@@ -235,6 +253,19 @@ registerOp({
     const x = inType(n, 0);
     if (x.dtype !== 'int8') throw nodeError(n, `QLut maps int8 to int8`);
     if (ints(n, 'table').length !== 256) throw nodeError(n, `table needs 256 entries`);
+    return [x];
+  },
+});
+
+/** int16 -> int16 through a 513-point table with linear interpolation (Sigmoid, Tanh, ...; see passes/quantize.ts lut16). */
+registerOp({
+  op: 'QLut16',
+  infer: (n) => {
+    const x = inType(n, 0);
+    if (x.dtype !== 'int16') throw nodeError(n, `QLut16 maps int16 to int16`);
+    if (ints(n, 'table').length !== 513) throw nodeError(n, `table needs 513 entries`);
+    const k = n.int('k', -1);
+    if (k < 0 || k > 7) throw nodeError(n, `k must be in [0, 7]`);
     return [x];
   },
 });

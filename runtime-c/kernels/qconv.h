@@ -17,6 +17,8 @@ typedef struct {
   const int32_t *shift;        /* per output channel shift */
   int32_t act_min, act_max;    /* fused activation as an integer clamp */
   const int32_t *wsum;         /* per output channel sum of weights (compile time; NULL: computed) */
+  int8_t *patch;               /* int8 optimised: arena scratch for border patches (NULL: none) */
+  int32_t patch_bytes;
 } dnnc_qconv2d_params;
 
 /* Reference: direct loops over valid taps, acc = b + sum (x - x_zp) * w. */

@@ -24,6 +24,33 @@ DNNC_DEFINE_QUANTIZE(i8, int8_t, -128, 127)
 DNNC_DEFINE_QUANTIZE(u8, uint8_t, 0, 255)
 DNNC_DEFINE_QUANTIZE(i16, int16_t, -32768, 32767)
 
+static int32_t quant_level(float v, const int32_t *t) {
+  uint32_t bits;
+  int32_t key, i = 0;
+  memcpy(&bits, &v, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return 0; /* NaN: the lowest level */
+  key = (int32_t)(bits & 0x80000000u ? bits ^ 0x7fffffffu : bits);
+  if (key >= t[i + 127]) i += 128;
+  if (key >= t[i + 63]) i += 64;
+  if (key >= t[i + 31]) i += 32;
+  if (key >= t[i + 15]) i += 16;
+  if (key >= t[i + 7]) i += 8;
+  if (key >= t[i + 3]) i += 4;
+  if (key >= t[i + 1]) i += 2;
+  if (key >= t[i]) i += 1;
+  return i;
+}
+
+void dnnc_quantize_f32_i8_keys(const float *x, int8_t *y, size_t n, const int32_t *t) {
+  size_t i;
+  for (i = 0; i < n; i++) y[i] = (int8_t)(quant_level(x[i], t) - 128);
+}
+
+void dnnc_quantize_f32_u8_keys(const float *x, uint8_t *y, size_t n, const int32_t *t) {
+  size_t i;
+  for (i = 0; i < n; i++) y[i] = (uint8_t)quant_level(x[i], t);
+}
+
 #define DNNC_DEFINE_DEQUANTIZE(name, T) \
   void dnnc_dequantize_##name##_f32(const T *x, float *y, size_t outer, int32_t axis_len, size_t inner, const float *scale, const int32_t *zp) { \
     size_t o, i; \

@@ -23,8 +23,56 @@
         } \
     } \
   }
-DEFINE_QMAXPOOL(dnnc_maxpool2d_i8, int8_t, INT8_MIN)
-DEFINE_QMAXPOOL(dnnc_maxpool2d_i16, int16_t, INT16_MIN)
+DEFINE_QMAXPOOL(dnnc_maxpool2d_i8_ref, int8_t, INT8_MIN)
+DEFINE_QMAXPOOL(dnnc_maxpool2d_i16_ref, int16_t, INT16_MIN)
+
+/* Optimised: window taps clipped to the input once per row and column (no
+   per-tap tests); 2x2 stride 2 windows without padding read straight. */
+#define DEFINE_QMAXPOOL_OPT(NAME, XT, XMIN) \
+  void NAME(const XT *x, XT *y, const dnnc_pool2d_params *p) { \
+    const int32_t ih = p->ih, iw = p->iw, oh = p->oh, ow = p->ow; \
+    int32_t c, oy, ox, ky, kx; \
+    if (p->kh == 2 && p->kw == 2 && p->sh == 2 && p->sw == 2 && p->dh == 1 && p->dw == 1 && p->pt == 0 && p->pl == 0 && \
+        2 * oh <= ih && 2 * ow <= iw) { \
+      for (c = 0; c < p->nc; c++) { \
+        const XT *xc = x + (size_t)c * ih * iw; \
+        XT *yc = y + (size_t)c * oh * ow; \
+        for (oy = 0; oy < oh; oy++) { \
+          const XT *r0 = xc + (size_t)(2 * oy) * iw, *r1 = r0 + iw; \
+          for (ox = 0; ox < ow; ox++) { \
+            const XT a = r0[2 * ox] > r0[2 * ox + 1] ? r0[2 * ox] : r0[2 * ox + 1]; \
+            const XT b = r1[2 * ox] > r1[2 * ox + 1] ? r1[2 * ox] : r1[2 * ox + 1]; \
+            yc[oy * ow + ox] = a > b ? a : b; \
+          } \
+        } \
+      } \
+      return; \
+    } \
+    for (c = 0; c < p->nc; c++) { \
+      const XT *xc = x + (size_t)c * ih * iw; \
+      XT *yc = y + (size_t)c * oh * ow; \
+      for (oy = 0; oy < oh; oy++) { \
+        const int32_t by = oy * p->sh - p->pt; \
+        int32_t ky0 = 0, ky1 = p->kh; \
+        if (by < 0) ky0 = (-by + p->dh - 1) / p->dh; \
+        if (by >= ih) ky1 = 0; else if (by + (p->kh - 1) * p->dh >= ih) ky1 = (ih - 1 - by) / p->dh + 1; \
+        for (ox = 0; ox < ow; ox++) { \
+          const int32_t bx = ox * p->sw - p->pl; \
+          int32_t kx0 = 0, kx1 = p->kw; \
+          XT m = XMIN; \
+          if (bx < 0) kx0 = (-bx + p->dw - 1) / p->dw; \
+          if (bx >= iw) kx1 = 0; else if (bx + (p->kw - 1) * p->dw >= iw) kx1 = (iw - 1 - bx) / p->dw + 1; \
+          for (ky = ky0; ky < ky1; ky++) { \
+            const XT *xr = xc + (size_t)(by + ky * p->dh) * iw; \
+            for (kx = kx0; kx < kx1; kx++) if (xr[bx + kx * p->dw] > m) m = xr[bx + kx * p->dw]; \
+          } \
+          yc[oy * ow + ox] = m; \
+        } \
+      } \
+    } \
+  }
+DEFINE_QMAXPOOL_OPT(dnnc_maxpool2d_i8, int8_t, INT8_MIN)
+DEFINE_QMAXPOOL_OPT(dnnc_maxpool2d_i16, int16_t, INT16_MIN)
 
 #define DEFINE_QAVGPOOL(NAME, XT, LO, HI) \
   void NAME(const XT *x, XT *y, const dnnc_pool2d_params *p, int32_t zp) { \

@@ -8,6 +8,9 @@
 
 void dnnc_maxpool2d_i8(const int8_t *x, int8_t *y, const dnnc_pool2d_params *p);
 void dnnc_maxpool2d_i16(const int16_t *x, int16_t *y, const dnnc_pool2d_params *p);
+/* reference: per-tap bounds tests */
+void dnnc_maxpool2d_i8_ref(const int8_t *x, int8_t *y, const dnnc_pool2d_params *p);
+void dnnc_maxpool2d_i16_ref(const int16_t *x, int16_t *y, const dnnc_pool2d_params *p);
 void dnnc_avgpool2d_i8(const int8_t *x, int8_t *y, const dnnc_pool2d_params *p, int32_t zp);
 void dnnc_avgpool2d_i16(const int16_t *x, int16_t *y, const dnnc_pool2d_params *p, int32_t zp);
 void dnnc_global_avgpool_i8(const int8_t *x, int8_t *y, int32_t nc, int32_t hw, int32_t zp);

@@ -89,7 +89,7 @@ static int32_t rup(int32_t a, int32_t m) { return (a + m - 1) / m * m; }
               cp.n = 1; cp.cin = grouped ? (dw1 ? tocp : icn) : ticp; cp.ih = ph; cp.iw = pw; \
               cp.cout = tocp; cp.oh = th; cp.ow = tw; cp.pt = 0; cp.pl = 0; \
               cp.group = grouped ? (dw1 ? tocp : gb) : 1; \
-              cp.mult = NULL; cp.shift = NULL; cp.wsum = NULL; \
+              cp.mult = NULL; cp.shift = NULL; cp.wsum = NULL; cp.patch = NULL; cp.patch_bytes = 0; \
               memset(&d, 0, sizeof d); \
               d.op = OP; \
               d.x_off = (int32_t)t->off_x[set]; d.w_off = (int32_t)t->off_w[set]; d.b_off = bs ? (int32_t)t->off_b[set] : -1; \

@@ -119,15 +119,17 @@ describe('quantizing every supported op', () => {
     for (const op of ['QConv', 'QAdd', 'QMul', 'QMaxPool', 'QAveragePool', 'QConcat', 'QClamp', 'QGlobalAveragePool', 'QGemm']) expect(ops, op).toContain(op);
     // data movement stays integer
     expect(c.graph.nodes.find((n) => n.op === 'Slice')!.outputs[0]!.type.dtype).toBe(dtype);
-    // Sigmoid: a 256-entry table in int8, a float island (with its reason) in int16
-    const island = c.graph.nodes.find((n) => n.op === 'DequantizeLinear' && n.str('why', '').includes('Sigmoid'));
+    // Sigmoid: a 256-entry table in int8, an interpolated 513-point table in int16;
+    // Softmax: integer in int8, a float island (with its reason) in int16
+    const island = c.graph.nodes.find((n) => n.op === 'DequantizeLinear' && n.str('why', '').includes('Softmax'));
+    expect(c.graph.nodes.find((n) => n.op === 'DequantizeLinear' && n.str('why', '').includes('Sigmoid'))).toBeUndefined();
+    expect(ops).not.toContain('Sigmoid');
     if (dtype === 'int8') {
       expect(ops).toContain('QLut');
       expect(ops).toContain('QSoftmax');
-      expect(ops).not.toContain('Sigmoid');
       expect(island).toBeUndefined();
     } else {
-      expect(ops).toContain('Sigmoid');
+      expect(ops).toContain('QLut16');
       expect(ops).toContain('Softmax');
       expect(island).toBeDefined();
     }

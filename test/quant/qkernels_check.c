@@ -17,6 +17,7 @@ static int8_t x8[MAXN], w8[MAXN], y8a[MAXN], y8b[MAXN];
 static int16_t x16[MAXN], w16[MAXN], y16a[MAXN], y16b[MAXN];
 static int32_t y32a[MAXN], y32b[MAXN], b32[512], mult[512], shift[512], shift16[512], wsum[512];
 static int64_t b64[512];
+static int8_t patch[4096];
 
 static int conv_case(int32_t n, int32_t cin, int32_t ih, int32_t iw, int32_t cout, int32_t k, int32_t s, int32_t d, int32_t pad, int32_t group) {
   dnnc_qconv2d_params p;
@@ -35,6 +36,7 @@ static int conv_case(int32_t n, int32_t cin, int32_t ih, int32_t iw, int32_t cou
   p.sh = s; p.sw = s; p.dh = d; p.dw = d; p.pt = pad; p.pl = pad; p.group = group;
   p.x_zp = rnd(-20, 20); p.y_zp = rnd(-10, 10); p.mult = mult; p.shift = shift; p.act_min = -128; p.act_max = rnd(60, 127);
   p.wsum = NULL;
+  p.patch = patch; p.patch_bytes = (int32_t)sizeof patch;
   dnnc_qconv2d_i8_ref(x8, w8, b32, y8a, &p);
   dnnc_qconv2d_i8(x8, w8, b32, y8b, &p);
   if (memcmp(y8a, y8b, ny)) bad++;
@@ -44,6 +46,12 @@ static int conv_case(int32_t n, int32_t cin, int32_t ih, int32_t iw, int32_t cou
   memset(y8b, 0, ny);
   dnnc_qconv2d_i8(x8, w8, b32, y8b, &p);
   if (memcmp(y8a, y8b, ny)) bad++;
+  /* without the patch scratch: border pixels one by one */
+  p.patch = NULL; p.patch_bytes = 0;
+  memset(y8b, 0, ny);
+  dnnc_qconv2d_i8(x8, w8, b32, y8b, &p);
+  if (memcmp(y8a, y8b, ny)) bad++;
+  p.patch = patch; p.patch_bytes = (int32_t)sizeof patch;
   p.wsum = NULL;
   dnnc_qconv2d_i8_i32_ref(x8, w8, b32, y32a, &p);
   dnnc_qconv2d_i8_i32(x8, w8, NULL, y32b, &p);

@@ -10,6 +10,7 @@ import { emitLoops } from '../loops.js';
 import type { Node, Value } from '../../../ir/graph.js';
 import { qdqLayout } from '../../../ir/ops/quant.js';
 import { emitRowsQGemm } from './wrows.js';
+import { quantThresholds } from './quant-thresholds.js';
 
 const fn = kernelName;
 
@@ -71,7 +72,8 @@ registerKernel({
     ctx.use('qconv');
     const params = ctx.decl('qconv', 'dnnc_qconv2d_params',
       `{ ${conv2dFields(n, xs, ys)}, ` +
-      `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)} }`);
+      `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)}, ` +
+      `${ctx.scratchBytes > 0 ? `(int8_t *)${ctx.scratch()}` : 'NULL'}, ${ctx.scratchBytes} }`);
     const raw = n.int('raw', 0) ? '_i32' : '';
     return `  ${fn(ctx, `dnnc_qconv2d_${sfx}${raw}`)}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
   },
@@ -134,7 +136,7 @@ registerKernel({
     ctx.use('qpool');
     const params = ctx.decl('qpool', 'dnnc_pool2d_params',
       `{ ${xs[0]! * xs[1]!}, ${ih}, ${iw}, ${oh}, ${ow}, ${kh}, ${kw}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${pb}, ${pr}, ${n.int('count_include_pad', 0)} }`);
-    if (n.op === 'QMaxPool') return `  dnnc_maxpool2d_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
+    if (n.op === 'QMaxPool') return `  ${fn(ctx, `dnnc_maxpool2d_${sfx}`)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
     return `  dnnc_avgpool2d_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params}, ${n.int('x_zp', 0)});\n`;
   },
 });
@@ -247,9 +249,18 @@ registerKernel({
     const n = ctx.node;
     const x = n.inputs[0]!, y = n.outputs[0]!;
     if (x.type.dtype !== 'float32') throw nodeError(n, `QuantizeLinear from ${x.type.dtype} is not supported (float32 only)`);
+    const sfx = suffix(n, y);
+    const sv = n.inputs[1]?.const, zv = n.inputs[2]?.const;
+    // no FPU: integer search over the float's bits instead of soft-float division and rounding
+    if (ctx.kernels === 'optimized' && !ctx.target.hasFpu && (sfx === 'i8' || sfx === 'u8') && sv && sv.size === 1 && (!zv || zv.size === 1)) {
+      const [lo, hi] = sfx === 'i8' ? [-128, 127] : [0, 255];
+      const keys = ctx.table('q_keys', quantThresholds(sv.toNumbers()[0]!, zv ? zv.toNumbers()[0]! : 0, lo, hi));
+      ctx.use('qmath');
+      return `  dnnc_quantize_f32_${sfx}_keys(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${numel(x.type.shape)}u, ${keys});\n`;
+    }
     const { layout: l, scale, zp } = qdqParams(ctx);
     ctx.use('qmath');
-    return `  dnnc_quantize_f32_${suffix(n, y)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n`;
+    return `  dnnc_quantize_f32_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n`;
   },
 });
 
@@ -303,6 +314,23 @@ registerKernel({
     for (let i = 0; i < 256; i += 16) rows.push('  ' + t.slice(i, i + 16).join(', '));
     const tab = ctx.decl('q_lut', 'int8_t', `{\n${rows.join(',\n')}\n}`, true);
     return emitLoops(y.type.shape, [x.type.shape], ([o], k) => `${ctx.ptr(y)}[${k}] = ${tab}[(int32_t)${ctx.cptr(x)}[${o}] + 128];`);
+  },
+});
+
+registerKernel({
+  ops: ['QLut16'],
+  emit(ctx) {
+    const n = ctx.node;
+    const x = n.inputs[0]!, y = n.outputs[0]!;
+    const t = attrInts(n, 'table'), q0 = n.int('q0', -32768), k = n.int('k', 7);
+    const rows: string[] = [];
+    for (let i = 0; i < t.length; i += 16) rows.push('  ' + t.slice(i, i + 16).join(', '));
+    const tab = ctx.decl('q_lut16', 'int16_t', `{\n${rows.join(',\n')}\n}`, true);
+    const maxU = 512 * 2 ** k - 1, mask = 2 ** k - 1, half = 2 ** k >> 1;
+    // level u in the table, point i = u >> k, linear interpolation to the next point (rounding down)
+    return emitLoops(y.type.shape, [x.type.shape], ([o], kk) =>
+      `{ int32_t u = (int32_t)${ctx.cptr(x)}[${o}] - (${q0}); if (u < 0) u = 0; if (u > ${maxU}) u = ${maxU}; ` +
+      `${ctx.ptr(y)}[${kk}] = (int16_t)(${tab}[u >> ${k}] + (((${tab}[(u >> ${k}) + 1] - ${tab}[u >> ${k}]) * (u & ${mask}) + ${half}) >> ${k})); }`);
   },
 });
 
