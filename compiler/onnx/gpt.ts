@@ -7,7 +7,7 @@
 // The new key/value row is written at slot `pos` (Where over a one-hot of
 // Range(T) == pos); attention masks slots after `pos`.
 import { OnnxBuilder, seededTensor } from './builder.js';
-import { Tensor } from '../../ir/tensor.js';
+import { Tensor, floatToHalf, halfToFloat } from '../../ir/tensor.js';
 
 export interface GptConfig {
   name: string;
@@ -22,6 +22,8 @@ export interface GptConfig {
   seed: number;
   /** ONNX opset of the file (default 17; Gelu as one node needs 20) */
   opset?: number;
+  /** round the seeded weights to IEEE half values (fp16 storage of them is then exact: a float reference for --weight-dtype fp16) */
+  halfWeights?: boolean;
 }
 
 /** microgpt as trained on the ESP32: 4,192 parameters, no biases, no norms, ReLU FFN. */
@@ -45,7 +47,11 @@ export function buildGptStep(c: GptConfig): OnnxBuilder {
   if (!Number.isInteger(D)) throw new Error('embd must be divisible by heads');
   const b = new OnnxBuilder(c.name, c.opset ?? 17);
   let seed = c.seed * 1000;
-  const w = (name: string, shape: number[], scale: number) => b.init(name, seededTensor(shape, seed++, scale));
+  const w = (name: string, shape: number[], scale: number) => {
+    const t = seededTensor(shape, seed++, scale);
+    if (c.halfWeights) for (let i = 0; i < t.size; i++) t.set(i, halfToFloat(floatToHalf(t.get(i))));
+    return b.init(name, t);
+  };
   const i64 = (name: string, vals: number[], shape = [vals.length]) => b.init(name, Tensor.fromNumbers('int64', shape, vals));
   const f32 = (name: string, v: number) => b.init(name, Tensor.scalar('float32', v));
 

@@ -8,7 +8,7 @@ import { compile, type Compiled } from '../../compiler/driver.js';
 import { runOnnxruntime } from '../../compiler/reference.js';
 import { runGenerate } from '../../compiler/generate-run.js';
 import { readVocab, type GenerateOptions } from '../../compiler/generate.js';
-import { MICROGPT, type GptConfig } from '../../compiler/onnx/gpt.js';
+import { MICROGPT, parameterCount, type GptConfig } from '../../compiler/onnx/gpt.js';
 import { gpt2Tiny, writeGptExample } from '../../scripts/make-gpt-examples.js';
 import { Tensor } from '../../ir/tensor.js';
 import { tmpDir, dnnc, writeModel } from '../helpers.js';
@@ -104,6 +104,22 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     expect(r.tokens).toEqual(ref32);
     expect(r.instructionsPerToken).toBeGreaterThan(10_000);
     expect(c.files['main.c']).toContain('get_ticks()');
+  });
+
+  it.skipIf(!haveCommand('qemu-mips64'))('n64: fp16 weights streamed from the ROM pack in 1 KiB row tiles, greedy tokens of onnxruntime', async () => {
+    // weights already rounded to half values: fp16 storage is exact, so onnxruntime on the same file is the float reference
+    const half = { ...tiny, halfWeights: true };
+    const file = writeGptExample(path.join(dir, 'gpt2-tiny-half'), half);
+    const ref = (await ortSteps(file, half, [0], 24)).tokens;
+    const c = await compile(file, { target: 'n64', reference: false, state: ['auto'], generate: greedy(24), weights: 'rom', weightDtype: 'float16', streamTileBytes: 1024 });
+    expect(c.code.weightBytes).toBe(0);
+    // two row-tile buffers of about the tile size (rows of one tile, padded to the pack alignment)
+    expect(c.code.pack!.tileBufferBytes).toBeGreaterThan(512);
+    expect(c.code.pack!.tileBufferBytes).toBeLessThan(1200);
+    // the half-stored rows (embedding, the four projections and two FFN matrices a layer) halve the pack
+    expect(c.code.pack!.data.length).toBeLessThan(0.6 * 4 * parameterCount(half));
+    const r = runGenerate(c, greedy(24), tmpDir('gen-n64-fp16'));
+    expect(r.tokens).toEqual(ref);
   });
 
   it.skipIf(!haveCommand('qemu-system-riscv32'))('esp32c3 (qemu-system-riscv32): microgpt greedy tokens match onnxruntime', async () => {
