@@ -8,6 +8,7 @@ import { compile, type Compiled } from '../../compiler/driver.js';
 import { runOnnxruntime } from '../../compiler/reference.js';
 import { runGenerate } from '../../compiler/generate-run.js';
 import { readVocab, type GenerateOptions } from '../../compiler/generate.js';
+import { generateCompileOptions, type GenerateCli } from '../../compiler/generate-cli.js';
 import { MICROGPT, parameterCount, type GptConfig } from '../../compiler/onnx/gpt.js';
 import { gpt2Tiny, writeGptExample } from '../../scripts/make-gpt-examples.js';
 import { Tensor } from '../../ir/tensor.js';
@@ -186,6 +187,44 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     await expect(compile(f, { target: 'host', reference: false, state: ['auto'] })).rejects.toThrow(/cannot run in place/);
     // without --state the same graph compiles as before
     await expect(compile(f, { target: 'host', reference: false })).resolves.toBeTruthy();
+  });
+
+  it('CLI: wrong combinations are one-line errors with exit 2', () => {
+    // a token -> logits graph with no key/value cache
+    const b = new OnnxBuilder('no_cache', 17);
+    b.input('token', 'int64', [1]);
+    const emb = b.init('emb', Tensor.fromNumbers('float32', [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]));
+    b.node('Gather', [emb, 'token'], { axis: 0 }, ['logits'], 'lookup');
+    b.output('logits', 'float32', [1, 3]);
+    const noCache = writeModel(b);
+    const out = path.join(tmpDir('gen-cli-err'), 'p');
+    const vocabFile = path.join(dir, 'microgpt', 'vocab.txt');
+    const cases: [string[], RegExp][] = [
+      [[noCache, '--generate', '--vocab', 'abc'], /--generate needs a key\/value cache kept in state buffers, but --state found no input\/output pair/],
+      [[microFile, '--generate', '--vocab', 'abc'], /--vocab has 3 tokens, the logits 'logits' have 27/],
+      [[microFile, '--state', 'cache.*=present.*'], /--state 'cache.\*=present.\*': no graph input matches 'cache.\*'/],
+      [[microFile, '--prompt', 'em', '--max-tokens', '4'], /--prompt, --max-tokens need --generate/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = dnnc(['compile', ...args, '-o', out]);
+      expect(r.status, args.join(' ') + '\n' + r.stderr).toBe(2);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('dnnc: error:'));
+      expect(errors, r.stderr).toHaveLength(1);
+      expect(errors[0]).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    // the other option checks, in process (the CLI prints them the same way)
+    const opts = (o: GenerateCli) => () => generateCompileOptions({ generate: true, vocab: vocabFile, ...o });
+    expect(opts({ train: true })).toThrow(/--train does not combine with --generate/);
+    expect(opts({ generate: false, state: ['auto'], train: true })).toThrow(/--train does not combine with --state/);
+    expect(opts({ quantize: 'int8' })).toThrow(/--quantize does not combine with --generate/);
+    expect(opts({ topK: 3 })).toThrow(/--top-k needs --sampling top-k/);
+    expect(opts({ temperature: 0.5 })).toThrow(/--temperature needs --sampling temperature or top-k/);
+    expect(opts({ vocab: undefined })).toThrow(/--generate needs --vocab/);
+    expect(opts({ sampling: 'top-k', topK: 3, temperature: 0.5 })().generate).toMatchObject({ sampling: 'top-k', topK: 3, temperature: 0.5, maxTokens: 32, prompt: '' });
+    const r = dnnc(['compile', microFile, '--generate', '--vocab', vocabFile, '--sampling', 'temperature', '--temperature', '-1', '-o', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dnnc: error: --temperature needs a number > 0, got '-1'$/m);
   });
 
   it('CLI: dnnc compile --generate writes a project that prints the text', () => {
