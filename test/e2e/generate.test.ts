@@ -146,6 +146,22 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     expect(r.stdout).toMatch(/persistent state: 2048 B/);
   });
 
+  it('state with the decoder fusions: Attention reads the key cache written in place, no Transpose of the cache per step', async () => {
+    const c = await compile(tinyFile, { target: 'host', reference: false, state: ['auto'] });
+    const ops = c.graph.nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === 'Attention')).toHaveLength(tiny.layers);
+    expect(ops.filter((o) => o === 'WhereInPlace')).toHaveLength(2 * tiny.layers);
+    for (const o of ['Transpose', 'Softmax', 'Where', 'ReduceMean', 'Tanh']) expect(ops).not.toContain(o);
+    // each Attention reads its layer's key and value caches, the state buffers themselves
+    const state = new Set((c.graph.meta.state as { output: unknown }[]).map((b) => b.output));
+    for (const n of c.graph.nodes.filter((x) => x.op === 'Attention')) {
+      expect(state.has(n.inputs[1]) && state.has(n.inputs[2])).toBe(true);
+      expect(n.int('k_transposed', 1)).toBe(0);
+    }
+    // the score row is the only scratch: the arena holds a few activation rows, not a cache copy
+    expect(c.code.arenaBytes).toBeLessThan(c.code.stateBytes! / (2 * tiny.layers));
+  });
+
   it('state: errors name the missing output', () => {
     const r = dnnc(['compile', microFile, '--state', 'past.*=cache.*', '-o', path.join(tmpDir('gen-err'), 'p')]);
     expect(r.status).toBe(2);
