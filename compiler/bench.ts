@@ -36,6 +36,18 @@ export function pluginPath(): string {
   return so;
 }
 
+/** Emulator options that count the instructions between dnnc_bench_begin and dnnc_bench_end of `exe` (QEMU TCG plugin). */
+export function regionPluginArgs(target: TargetDesc, exe: string): string[] {
+  const so = pluginPath();
+  return ['-plugin', `${so},begin=${symbolAddress(target, exe, 'dnnc_bench_begin')},end=${symbolAddress(target, exe, 'dnnc_bench_end')}`, '-d', 'plugin'];
+}
+
+/** The plugin's count: instructions of the measured regions and how many regions ran (null: no count printed). */
+export function regionCount(text: string): { instructions: number; regions: number } | null {
+  const m = /insncount: region=(\d+) total=\d+ regions=(\d+)/.exec(text);
+  return m ? { instructions: Number(m[1]), regions: Number(m[2]) } : null;
+}
+
 function tool(target: TargetDesc, name: 'nm' | 'size'): string {
   const cc = target.cc[0]!;
   return cc.endsWith('gcc') ? cc.slice(0, -3) + name : name;
@@ -107,17 +119,14 @@ export async function bench(file: string, opts: BenchOptions): Promise<BenchResu
       if (!m) throw new DnncError('callgrind reported no instruction count');
       instructions = Number(m[1]);
     } else {
-      const so = pluginPath();
-      const begin = symbolAddress(t, exe, 'dnnc_bench_begin');
-      const end = symbolAddress(t, exe, 'dnnc_bench_end');
       const [emu, ...emuArgs] = t.run;
       if (!haveCommand(emu!)) throw new DnncError(`'${emu}' is not installed (run scripts/setup.sh)`);
-      const r = run(emu!, ['-plugin', `${so},begin=${begin},end=${end}`, '-d', 'plugin', ...emuArgs, exe], { timeoutMs: 1_800_000 });
+      const r = run(emu!, [...regionPluginArgs(t, exe), ...emuArgs, exe], { timeoutMs: 1_800_000 });
       const text = r.stdout + r.stderr;
-      const m = /insncount: region=(\d+) total=\d+ regions=(\d+)/.exec(text);
+      const m = regionCount(text);
       if (r.status !== 0 || !m) throw new DnncError(`the benchmark program failed under ${emu}: ${text.split('\n').filter((l) => l.trim()).slice(-2).join(' ')}`);
-      if (m[2] !== '1') throw new DnncError(`expected one measured region, got ${m[2]}`);
-      instructions = Number(m[1]);
+      if (m.regions !== 1) throw new DnncError(`expected one measured region, got ${m.regions}`);
+      instructions = m.instructions;
     }
     return {
       model: path.basename(file),

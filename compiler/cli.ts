@@ -189,13 +189,14 @@ export function buildProgram(): Command {
       .requiredOption('-o, --out <dir>', 'output folder')
       .option('--force', 'write into a non-empty folder that dnnc did not create')
       .option('--input <file>', 'sample input for the golden test (.pb TensorProto or raw .bin), one per graph input (repeatable)', collectOne)
-      .option('--seed <n>', 'seed of the random sample input', (v) => Number(v), 1)
+      .option('--seed <n>', 'seed of the random sample input (with --generate: of the C PRNG unless --gen-seed)', (v) => Number(v), 1)
       .option('--tolerance <x>', 'relative tolerance of the golden test', (v) => Number(v), 1e-4))),
   );
   addGenerateOptions(program.commands.find((c) => c.name() === 'compile')!).action(async (model: string, o: CommonOpts & GenerateCli & TrainCliOpts & { out: string; force?: boolean }) => {
+    const gen = generateCompileOptions(o);
     if (o.train) return compileTrainCommand(model, o.out, !!o.force, compileOptions(o), o);
     const t0 = Date.now();
-    const c = await compile(model, { ...compileOptions(o), ...generateCompileOptions(o) });
+    const c = await compile(model, { ...compileOptions(o), ...gen });
     writeProject(o.out, c.files, !!o.force);
     for (const w of c.warnings) process.stderr.write(`dnnc: warning: ${w}\n`);
     process.stderr.write(`dnnc: wrote ${Object.keys(c.files).length} files to ${path.relative(process.cwd(), o.out) || '.'} for ${c.target.name} (${c.graph.nodes.length} kernels, ${Date.now() - t0} ms)\n`);
@@ -266,8 +267,9 @@ export function buildProgram(): Command {
       .option('--keep', 'keep the build folder')),
   );
   addGenerateOptions(program.commands.find((c) => c.name() === 'bench')!).action(async (model: string, o: CommonOpts & GenerateCli & { json?: boolean; keep?: boolean }) => {
-    if (o.generate) {
-      const g = await benchGenerate(model, { ...compileOptions(o), ...generateCompileOptions(o), generate: generateCompileOptions(o).generate!, keep: o.keep });
+    const gen = generateCompileOptions(o);
+    if (gen.generate) {
+      const g = await benchGenerate(model, { ...compileOptions(o), ...gen, generate: gen.generate, keep: o.keep });
       if (o.json) process.stdout.write(JSON.stringify(g) + '\n');
       else process.stdout.write(`model ${g.model} on ${g.target}: ${g.tokens} tokens generated in ${g.steps} steps, ${g.instructions} instructions\ninstructions per token: ${g.instructionsPerToken}\nweight bytes: ${g.weightBytes}\narena bytes: ${g.arenaBytes}\nstate bytes: ${g.stateBytes}\n`);
       return;

@@ -135,6 +135,7 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   let quant: QuantState | undefined;
   let pipeline = opts.passes ?? (opts.train ? TRAIN_PIPELINE : DEFAULT_PIPELINE);
   if (opts.state?.length) ctx.options.state = opts.state;
+  if (opts.state?.length && (opts.train || opts.quantize)) throw new DnncError(`--state does not combine with ${opts.train ? '--train' : '--quantize'}${opts.train ? '' : ' yet'}`, { file });
   if (opts.quantize) {
     // calibration: the float graph after the passes that precede `quantize`, run on the host
     const q = opts.quantize;

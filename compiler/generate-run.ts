@@ -11,7 +11,7 @@ import { compile, type Compiled, type CompileOptions } from './driver.js';
 import { projectFiles, binaryFiles, writeProject } from './project.js';
 import { buildCross, buildHost, run, haveCommand } from './toolchain.js';
 import { buildRv32 } from './runners/qemu-riscv32.js';
-import { pluginPath } from './bench.js';
+import { regionPluginArgs, regionCount } from './bench.js';
 import { generateProjectData, type GenerateOptions } from './generate.js';
 import { DnncError } from '../ir/errors.js';
 
@@ -40,13 +40,6 @@ function parse(text: string, instructions: number | null): GenerateRun {
   return { text, tokens, steps, instructions, instructionsPerToken: instructions !== null && steps ? Math.round(instructions / steps) : null, speed };
 }
 
-function nmAddress(cc: string, exe: string, sym: string): string {
-  const nm = cc.endsWith('gcc') ? cc.slice(0, -3) + 'nm' : 'nm';
-  const line = run(nm, [exe]).stdout.split('\n').find((l) => l.endsWith(` ${sym}`));
-  if (!line) throw new DnncError(`symbol ${sym} not found in ${exe}`);
-  return '0x' + line.split(' ')[0];
-}
-
 /** Build the generate program of `c` in `dir` and run it once. `count`: count instructions (slower). */
 export function runGenerate(c: Compiled, gen: GenerateOptions, dir: string, opts: { count?: boolean } = {}): GenerateRun {
   const t = c.target;
@@ -72,13 +65,11 @@ export function runGenerate(c: Compiled, gen: GenerateOptions, dir: string, opts
       const exe = buildCross(t, dir, sources, path.join(dir, `${c.code.prefix}.elf`));
       const [emu, ...emuArgs] = t.run;
       if (opts.count) {
-        const so = pluginPath();
-        const begin = nmAddress(t.cc[0]!, exe, 'dnnc_bench_begin'), end = nmAddress(t.cc[0]!, exe, 'dnnc_bench_end');
-        const r = run(emu!, ['-plugin', `${so},begin=${begin},end=${end}`, '-d', 'plugin', ...emuArgs, exe], { cwd: dir, timeoutMs: 900_000 });
+        const r = run(emu!, [...regionPluginArgs(t, exe), ...emuArgs, exe], { cwd: dir, timeoutMs: 900_000 });
         const text = r.stdout + r.stderr;
-        const m = /insncount: region=(\d+) total=\d+ regions=(\d+)/.exec(text);
-        if (r.status !== 0 || !m || m[2] !== '1') throw new DnncError(`the generate program failed under ${emu}: ${text.trim().split('\n').slice(-2).join(' ')}`);
-        return parse(r.stdout, Number(m[1]));
+        const m = regionCount(text);
+        if (r.status !== 0 || !m || m.regions !== 1) throw new DnncError(`the generate program failed under ${emu}: ${text.trim().split('\n').slice(-2).join(' ')}`);
+        return parse(r.stdout, m.instructions);
       }
       const r = run(emu!, [...emuArgs, exe], { cwd: dir, timeoutMs: 600_000 });
       if (r.status !== 0) throw new DnncError(`the generate program failed under ${emu}: ${(r.stdout + r.stderr).trim().split('\n').slice(-1)[0]}`);

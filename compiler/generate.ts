@@ -113,7 +113,7 @@ export function generateProjectData(g: Graph, code: ModelCode, gen: GenerateOpti
   const r = roles(code);
   const V = r.logits.shape[r.logits.shape.length - 1] ?? 1;
   if (gen.vocab.length !== V) throw new DnncError(`--vocab has ${gen.vocab.length} tokens, the logits '${r.logits.rawName}' have ${V}`);
-  if (!stateOf(g).length) throw new DnncError('--generate needs the key/value cache in state buffers: give --state (or --state auto)');
+  if (!stateOf(g).length) throw new DnncError(`--generate needs a key/value cache kept in state buffers, but --state found no input/output pair (auto: inputs past*/past_key_values* with outputs present* of the same type); name them with --state 'in*=out*'`);
   const st = stateOf(g)[0]!.input.type.shape;
   const context = gen.context ?? (r.pos ? (st.length >= 2 ? st[st.length - 2]! : st[0] ?? 1) : 1 << 30);
   const prompt = encodePrompt(gen.vocab, gen.prompt);

@@ -92,11 +92,12 @@ export function formatReport(r: MemoryReport): string[] {
 export function doesNotFitMessage(r: MemoryReport, alternatives: { flag: string; report: MemoryReport | null }[]): string {
   const parts = [`arena ${r.arena} B`, `resident weights ${r.residentWeights} B`];
   if (r.streamBuffers) parts.push(`weight stream buffers ${r.streamBuffers} B`);
+  if (r.state) parts.push(`persistent state ${r.state} B`);
   parts.push(`code ~${r.code} B`, `reserve ${r.reserveBytes} B (libdragon, framebuffers, stack, heap)`);
   const fixes = alternatives.filter((a) => a.report?.fits).map((a) => `${a.flag} (${a.report!.used} B of ${a.report!.ramBytes} B)`);
   const int8 = Math.ceil(r.residentWeights / 4);
   const int8Used = r.used - r.residentWeights + int8;
   let advice = fixes.length ? `it would fit with ${fixes.join(', or ')}` : 'no available option makes it fit';
-  advice += `; int8 weights (planned, not yet available) would need ~${int8Used} B`;
+  if (r.residentWeights) advice += `; int8 weights (planned, not yet available) would need ~${int8Used} B`;
   return `model does not fit in ${r.target} ${r.ramName}: ${parts.join(' + ')} = ${r.used} B > ${r.ramBytes} B (${mib(r.ramBytes)} ${r.ramName}${r.expansion ? ' with the Expansion Pak' : ''}); ${advice}`;
 }

@@ -9,7 +9,7 @@ import type { Graph, Node, Value } from '../ir/graph.js';
 import { Node as IrNode, Value as IrValue, type Attr } from '../ir/graph.js';
 import { inferNode } from '../ir/infer.js';
 import { typeEq, type TensorType } from '../ir/types.js';
-import { Uses, scalarConst } from './pattern.js';
+import { Uses, scalarConst, replaceMatch } from './pattern.js';
 
 interface Match {
   q: Value; k: Value; kTransposed: boolean; v: Value; mask: Value | null;
@@ -126,9 +126,7 @@ export default registerPass({
       }
       if (!ok) continue;
       const att = new IrNode(probe.name, 'Attention', probe.inputs, [m.out], attrs);
-      g.nodes.splice(g.nodes.indexOf(m.last), 0, att);
-      g.removeNodes(m.nodes);
-      uses = new Uses(g);
+      uses = replaceMatch(g, m.nodes, m.out, att);
     }
   },
 });

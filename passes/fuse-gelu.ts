@@ -6,7 +6,7 @@ import { registerPass } from './pass.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { Node as IrNode } from '../ir/graph.js';
 import { typeEq } from '../ir/types.js';
-import { Uses, near, other, scalarConst, productFactors } from './pattern.js';
+import { Uses, near, other, scalarConst, productFactors, replaceMatch } from './pattern.js';
 
 /** x when `u` is x / sqrt(2) or x * (1/sqrt(2)). */
 function erfArgument(u: Value, nodes: Set<Node>): Value | null {
@@ -109,10 +109,7 @@ export default registerPass({
       if (!m) continue;
       const last = [...m.nodes].find((n) => n.outputs.includes(m.out))!;
       const gelu = new IrNode(g.uniqueName(`${last.name}_gelu`), 'Gelu', [m.x], [m.out], new Map([['approximate', { kind: 'string', value: m.approximate }]]));
-      m.out.producer = gelu;
-      g.nodes.splice(g.nodes.indexOf(last), 0, gelu);
-      g.removeNodes(m.nodes);
-      uses = new Uses(g);
+      uses = replaceMatch(g, m.nodes, m.out, gelu);
     }
   },
 });

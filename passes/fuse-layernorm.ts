@@ -10,7 +10,7 @@ import { Builder } from '../ir/builder.js';
 import { Tensor } from '../ir/tensor.js';
 import { numel, typeEq } from '../ir/types.js';
 import { reduceAxes } from '../ir/ops/shape.js';
-import { Uses, near, other, scalarConst } from './pattern.js';
+import { Uses, near, other, scalarConst, replaceMatch } from './pattern.js';
 
 /** First normalized axis when `r` is a keepdims mean over trailing axes of x. */
 function trailingMean(r: Node, rank: number): number | null {
@@ -109,12 +109,9 @@ export default registerPass({
       for (let i = 0; i < inner; i++) ones.set(i, 1);
       const gamma = b.constant(`${mean.name}_ln_scale`, m.gamma ? flat(m.gamma, inner) : ones);
       const beta = m.beta ? b.constant(`${mean.name}_ln_bias`, flat(m.beta, inner)) : null;
-      const last = [...m.nodes].find((n) => n.outputs.includes(m.out))!;
       const ln = new IrNode(g.uniqueName(`${mean.name}_layernorm`), 'LayerNormalization', beta ? [m.x, gamma, beta] : [m.x, gamma], [m.out],
         new Map([['axis', { kind: 'int', value: m.axis }], ['epsilon', { kind: 'float', value: m.eps }]]));
-      g.nodes.splice(g.nodes.indexOf(last), 0, ln);
-      g.removeNodes(m.nodes);
-      uses = new Uses(g);
+      uses = replaceMatch(g, m.nodes, m.out, ln);
     }
   },
 });

@@ -60,3 +60,15 @@ export function productFactors(v: Value, uses: Uses, nodes: Set<Node>, root = tr
   if (c !== null) return { factors: [], coef: c };
   return { factors: [v], coef: 1 };
 }
+
+/**
+ * Put `fused` (which writes `out`) where the matched subgraph `nodes` computed
+ * `out`, and drop the matched nodes. Returns fresh use lists.
+ */
+export function replaceMatch(g: Graph, nodes: Set<Node>, out: Value, fused: Node): Uses {
+  const last = [...nodes].find((n) => n.outputs.includes(out))!;
+  out.producer = fused;
+  g.nodes.splice(g.nodes.indexOf(last), 0, fused);
+  g.removeNodes(nodes);
+  return new Uses(g);
+}

@@ -8,7 +8,7 @@
 //   output: logits f32[T, V]   (row t predicts token t + 1)
 import { OnnxBuilder, seededTensor } from './builder.js';
 import { Tensor } from '../../ir/tensor.js';
-import type { GptConfig } from './gpt.js';
+import { gptParts, type GptConfig } from './gpt.js';
 
 export interface GptTrainOptions {
   /**
@@ -44,18 +44,8 @@ export function buildGptTrain(c: GptConfig, opts: GptTrainOptions = {}): OnnxBui
   const scale = b.init('att_scale', Tensor.scalar('float32', 1 / Math.sqrt(D)));
   const split = i64('split_heads', [T, H, D]);
   const merge = i64('merge_heads', [T, C]);
-  const linear = (name: string, inp: string, k: number, n: number): string => {
-    const W = w(`${name}.weight`, [k, n], 1 / Math.sqrt(k));
-    let [y] = b.node('MatMul', [inp, W], {}, undefined, name);
-    if (c.gpt2) [y] = b.node('Add', [y!, w(`${name}.bias`, [n], 0.02)], {}, undefined, `${name}_bias`);
-    return y!;
-  };
-  // GPT-2 layout: layer norms (as buildGptStep), GELU, tied embeddings
-  const layerNorm = (name: string, inp: string): string => {
-    const g = b.init(`${name}.weight`, Tensor.fromNumbers('float32', [C], Array.from({ length: C }, (_, i) => 1 + 0.01 * (i % 7))));
-    const be = w(`${name}.bias`, [C], 0.02);
-    return b.node('LayerNormalization', [inp, g, be], { axis: -1, epsilon: 1e-5 }, undefined, name)[0]!;
-  };
+  // GPT-2 layout: layer norms, GELU, tied embeddings (the layers of buildGptStep)
+  const { layerNorm, linear, lmHead } = gptParts(b, c, w);
 
   for (let l = 0; l < c.layers; l++) {
     const h = c.gpt2 ? layerNorm(`l${l}.ln1`, x!) : x!;
@@ -78,13 +68,7 @@ export function buildGptTrain(c: GptConfig, opts: GptTrainOptions = {}): OnnxBui
     const [act] = c.gpt2 ? b.node('Gelu', [up], {}, undefined, `l${l}.gelu`) : b.node('Relu', [up], {}, undefined, `l${l}.relu`);
     [x] = b.node('Add', [x!, linear(`l${l}.fc2`, act!, c.ffn, C)], {}, undefined, `l${l}.residual2`);
   }
-  if (c.gpt2) {
-    x = layerNorm('ln_f', x!);
-    const [wt] = b.node('Transpose', [wte], { perm: [1, 0] }, undefined, 'tied_lm_head');
-    b.node('MatMul', [x!, wt!], {}, ['logits'], 'lm_head');
-  } else {
-    b.node('MatMul', [x!, w('lm_head', [C, V], 1 / Math.sqrt(C))], {}, ['logits'], 'lm_head');
-  }
+  lmHead(x!, wte);
   b.output('logits', 'float32', [T, V]);
   return b;
 }

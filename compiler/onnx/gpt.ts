@@ -7,7 +7,7 @@
 // The new key/value row is written at slot `pos` (Where over a one-hot of
 // Range(T) == pos); attention masks slots after `pos`.
 import { OnnxBuilder, seededTensor } from './builder.js';
-import { Tensor } from '../../ir/tensor.js';
+import { Tensor, floatToHalf, halfToFloat } from '../../ir/tensor.js';
 
 export interface GptConfig {
   name: string;
@@ -22,6 +22,8 @@ export interface GptConfig {
   seed: number;
   /** ONNX opset of the file (default 17; Gelu as one node needs 20) */
   opset?: number;
+  /** round the seeded weights to IEEE half values (fp16 storage of them is then exact: a float reference for --weight-dtype fp16) */
+  halfWeights?: boolean;
 }
 
 /** microgpt as trained on the ESP32: 4,192 parameters, no biases, no norms, ReLU FFN. */
@@ -39,13 +41,48 @@ export function parameterCount(c: GptConfig): number {
   return n;
 }
 
+/**
+ * Layer builders shared by the step graph and the training graph
+ * (gpt-train.ts): the same initializer names, shapes and seeded values, made
+ * in the same order through `w`.
+ */
+export function gptParts(b: OnnxBuilder, c: GptConfig, w: (name: string, shape: number[], scale: number) => string) {
+  const { vocab: V, embd: C } = c;
+  const linear = (name: string, inp: string, k: number, n: number): string => {
+    const W = w(`${name}.weight`, [k, n], 1 / Math.sqrt(k));
+    let [y] = b.node('MatMul', [inp, W], {}, undefined, name);
+    if (c.gpt2) [y] = b.node('Add', [y!, w(`${name}.bias`, [n], 0.02)], {}, undefined, `${name}_bias`);
+    return y!;
+  };
+  const layerNorm = (name: string, inp: string): string => {
+    const g = b.init(`${name}.weight`, Tensor.fromNumbers('float32', [C], Array.from({ length: C }, (_, i) => 1 + 0.01 * (i % 7))));
+    const be = w(`${name}.bias`, [C], 0.02);
+    return b.node('LayerNormalization', [inp, g, be], { axis: -1, epsilon: 1e-5 }, undefined, name)[0]!;
+  };
+  /** final layer norm and the output projection to 'logits' (GPT-2: tied to the token embedding `wte`) */
+  const lmHead = (x: string, wte: string): void => {
+    if (c.gpt2) {
+      const h = layerNorm('ln_f', x);
+      const [wt] = b.node('Transpose', [wte], { perm: [1, 0] }, undefined, 'tied_lm_head');
+      b.node('MatMul', [h, wt!], {}, ['logits'], 'lm_head');
+    } else {
+      b.node('MatMul', [x, w('lm_head', [C, V], 1 / Math.sqrt(C))], {}, ['logits'], 'lm_head');
+    }
+  };
+  return { linear, layerNorm, lmHead };
+}
+
 export function buildGptStep(c: GptConfig): OnnxBuilder {
   const { vocab: V, embd: C, heads: H, context: T } = c;
   const D = C / H;
   if (!Number.isInteger(D)) throw new Error('embd must be divisible by heads');
   const b = new OnnxBuilder(c.name, c.opset ?? 17);
   let seed = c.seed * 1000;
-  const w = (name: string, shape: number[], scale: number) => b.init(name, seededTensor(shape, seed++, scale));
+  const w = (name: string, shape: number[], scale: number) => {
+    const t = seededTensor(shape, seed++, scale);
+    if (c.halfWeights) for (let i = 0; i < t.size; i++) t.set(i, halfToFloat(floatToHalf(t.get(i))));
+    return b.init(name, t);
+  };
   const i64 = (name: string, vals: number[], shape = [vals.length]) => b.init(name, Tensor.fromNumbers('int64', shape, vals));
   const f32 = (name: string, v: number) => b.init(name, Tensor.scalar('float32', v));
 
@@ -68,17 +105,7 @@ export function buildGptStep(c: GptConfig): OnnxBuilder {
   const headShape = i64('head_shape', [H, 1, D]);
   const rowShape = i64('row_shape', [1, C]);
 
-  const layerNorm = (name: string, inp: string): string => {
-    const g = b.init(`${name}.weight`, Tensor.fromNumbers('float32', [C], Array.from({ length: C }, (_, i) => 1 + 0.01 * (i % 7))));
-    const be = w(`${name}.bias`, [C], 0.02);
-    return b.node('LayerNormalization', [inp, g, be], { axis: -1, epsilon: 1e-5 }, undefined, name)[0]!;
-  };
-  const linear = (name: string, inp: string, k: number, n: number): string => {
-    const W = w(`${name}.weight`, [k, n], 1 / Math.sqrt(k));
-    let [y] = b.node('MatMul', [inp, W], {}, undefined, name);
-    if (c.gpt2) [y] = b.node('Add', [y!, w(`${name}.bias`, [n], 0.02)], {}, undefined, `${name}_bias`);
-    return y!;
-  };
+  const { layerNorm, linear, lmHead } = gptParts(b, c, w);
 
   for (let l = 0; l < c.layers; l++) {
     b.input(`past.${l}.key`, 'float32', [H, T, D]);
@@ -108,13 +135,7 @@ export function buildGptStep(c: GptConfig): OnnxBuilder {
     const [act] = c.gpt2 ? [gelu(up)] : b.node('Relu', [up], {}, undefined, `l${l}.relu`);
     [x] = b.node('Add', [x!, linear(`l${l}.fc2`, act!, c.ffn, C)], {}, undefined, `l${l}.residual2`);
   }
-  if (c.gpt2) {
-    x = layerNorm('ln_f', x!);
-    const [wt] = b.node('Transpose', [wte], { perm: [1, 0] }, undefined, 'tied_lm_head');
-    b.node('MatMul', [x!, wt!], {}, ['logits'], 'lm_head');
-  } else {
-    b.node('MatMul', [x!, w('lm_head', [C, V], 1 / Math.sqrt(C))], {}, ['logits'], 'lm_head');
-  }
+  lmHead(x!, wte);
   b.output('logits', 'float32', [1, V]);
   for (let l = 0; l < c.layers; l++) {
     b.output(`present.${l}.key`, 'float32', [H, T, D]);

@@ -8,7 +8,8 @@ import { compile, type Compiled } from '../../compiler/driver.js';
 import { runOnnxruntime } from '../../compiler/reference.js';
 import { runGenerate } from '../../compiler/generate-run.js';
 import { readVocab, type GenerateOptions } from '../../compiler/generate.js';
-import { MICROGPT, type GptConfig } from '../../compiler/onnx/gpt.js';
+import { generateCompileOptions, type GenerateCli } from '../../compiler/generate-cli.js';
+import { MICROGPT, parameterCount, type GptConfig } from '../../compiler/onnx/gpt.js';
 import { gpt2Tiny, writeGptExample } from '../../scripts/make-gpt-examples.js';
 import { Tensor } from '../../ir/tensor.js';
 import { tmpDir, dnnc, writeModel } from '../helpers.js';
@@ -106,6 +107,22 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     expect(c.files['main.c']).toContain('get_ticks()');
   });
 
+  it.skipIf(!haveCommand('qemu-mips64'))('n64: fp16 weights streamed from the ROM pack in 1 KiB row tiles, greedy tokens of onnxruntime', async () => {
+    // weights already rounded to half values: fp16 storage is exact, so onnxruntime on the same file is the float reference
+    const half = { ...tiny, halfWeights: true };
+    const file = writeGptExample(path.join(dir, 'gpt2-tiny-half'), half);
+    const ref = (await ortSteps(file, half, [0], 24)).tokens;
+    const c = await compile(file, { target: 'n64', reference: false, state: ['auto'], generate: greedy(24), weights: 'rom', weightDtype: 'float16', streamTileBytes: 1024 });
+    expect(c.code.weightBytes).toBe(0);
+    // two row-tile buffers of about the tile size (rows of one tile, padded to the pack alignment)
+    expect(c.code.pack!.tileBufferBytes).toBeGreaterThan(512);
+    expect(c.code.pack!.tileBufferBytes).toBeLessThan(1200);
+    // the half-stored rows (embedding, the four projections and two FFN matrices a layer) halve the pack
+    expect(c.code.pack!.data.length).toBeLessThan(0.6 * 4 * parameterCount(half));
+    const r = runGenerate(c, greedy(24), tmpDir('gen-n64-fp16'));
+    expect(r.tokens).toEqual(ref);
+  });
+
   it.skipIf(!haveCommand('qemu-system-riscv32'))('esp32c3 (qemu-system-riscv32): microgpt greedy tokens match onnxruntime', async () => {
     const ref = (await ortSteps(microFile, MICROGPT, [0], 16)).tokens;
     const c = await compile(microFile, { target: 'esp32c3', reference: false, state: ['auto'], generate: greedy(16) });
@@ -127,6 +144,22 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     const r = dnnc(['inspect', microFile, '--memory', '--state', 'auto']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/persistent state: 2048 B/);
+  });
+
+  it('state with the decoder fusions: Attention reads the key cache written in place, no Transpose of the cache per step', async () => {
+    const c = await compile(tinyFile, { target: 'host', reference: false, state: ['auto'] });
+    const ops = c.graph.nodes.map((n) => n.op);
+    expect(ops.filter((o) => o === 'Attention')).toHaveLength(tiny.layers);
+    expect(ops.filter((o) => o === 'WhereInPlace')).toHaveLength(2 * tiny.layers);
+    for (const o of ['Transpose', 'Softmax', 'Where', 'ReduceMean', 'Tanh']) expect(ops).not.toContain(o);
+    // each Attention reads its layer's key and value caches, the state buffers themselves
+    const state = new Set((c.graph.meta.state as { output: unknown }[]).map((b) => b.output));
+    for (const n of c.graph.nodes.filter((x) => x.op === 'Attention')) {
+      expect(state.has(n.inputs[1]) && state.has(n.inputs[2])).toBe(true);
+      expect(n.int('k_transposed', 1)).toBe(0);
+    }
+    // the score row is the only scratch: the arena holds a few activation rows, not a cache copy
+    expect(c.code.arenaBytes).toBeLessThan(c.code.stateBytes! / (2 * tiny.layers));
   });
 
   it('state: errors name the missing output', () => {
@@ -170,6 +203,44 @@ describe('--generate: token loop with the KV cache in state buffers', () => {
     await expect(compile(f, { target: 'host', reference: false, state: ['auto'] })).rejects.toThrow(/cannot run in place/);
     // without --state the same graph compiles as before
     await expect(compile(f, { target: 'host', reference: false })).resolves.toBeTruthy();
+  });
+
+  it('CLI: wrong combinations are one-line errors with exit 2', () => {
+    // a token -> logits graph with no key/value cache
+    const b = new OnnxBuilder('no_cache', 17);
+    b.input('token', 'int64', [1]);
+    const emb = b.init('emb', Tensor.fromNumbers('float32', [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]));
+    b.node('Gather', [emb, 'token'], { axis: 0 }, ['logits'], 'lookup');
+    b.output('logits', 'float32', [1, 3]);
+    const noCache = writeModel(b);
+    const out = path.join(tmpDir('gen-cli-err'), 'p');
+    const vocabFile = path.join(dir, 'microgpt', 'vocab.txt');
+    const cases: [string[], RegExp][] = [
+      [[noCache, '--generate', '--vocab', 'abc'], /--generate needs a key\/value cache kept in state buffers, but --state found no input\/output pair/],
+      [[microFile, '--generate', '--vocab', 'abc'], /--vocab has 3 tokens, the logits 'logits' have 27/],
+      [[microFile, '--state', 'cache.*=present.*'], /--state 'cache.\*=present.\*': no graph input matches 'cache.\*'/],
+      [[microFile, '--prompt', 'em', '--max-tokens', '4'], /--prompt, --max-tokens need --generate/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = dnnc(['compile', ...args, '-o', out]);
+      expect(r.status, args.join(' ') + '\n' + r.stderr).toBe(2);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('dnnc: error:'));
+      expect(errors, r.stderr).toHaveLength(1);
+      expect(errors[0]).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    // the other option checks, in process (the CLI prints them the same way)
+    const opts = (o: GenerateCli) => () => generateCompileOptions({ generate: true, vocab: vocabFile, ...o });
+    expect(opts({ train: true })).toThrow(/--train does not combine with --generate/);
+    expect(opts({ generate: false, state: ['auto'], train: true })).toThrow(/--train does not combine with --state/);
+    expect(opts({ quantize: 'int8' })).toThrow(/--quantize does not combine with --generate/);
+    expect(opts({ topK: 3 })).toThrow(/--top-k needs --sampling top-k/);
+    expect(opts({ temperature: 0.5 })).toThrow(/--temperature needs --sampling temperature or top-k/);
+    expect(opts({ vocab: undefined })).toThrow(/--generate needs --vocab/);
+    expect(opts({ sampling: 'top-k', topK: 3, temperature: 0.5 })().generate).toMatchObject({ sampling: 'top-k', topK: 3, temperature: 0.5, maxTokens: 32, prompt: '' });
+    const r = dnnc(['compile', microFile, '--generate', '--vocab', vocabFile, '--sampling', 'temperature', '--temperature', '-1', '-o', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dnnc: error: --temperature needs a number > 0, got '-1'$/m);
   });
 
   it('CLI: dnnc compile --generate writes a project that prints the text', () => {

@@ -8,7 +8,11 @@ import { attentionDims } from '../../../ir/ops/attention.js';
 
 /** Element offset of each batch matrix of an operand whose batch dims broadcast to `batch`. */
 function batchOffsets(shape: readonly number[], batch: number[], matrix: number): number[] {
-  const st = bstrides(shape.slice(0, -2), batch);
+  return offsetsByStrides(bstrides(shape.slice(0, -2), batch), batch, matrix);
+}
+
+/** For each index of `batch` (row-major), the sum of its coordinates times `st`, times `scale`. */
+function offsetsByStrides(st: readonly number[], batch: number[], scale: number): number[] {
   const ost = stridesOf(batch);
   const out: number[] = [];
   for (let i = 0; i < numel(batch); i++) {
@@ -18,7 +22,7 @@ function batchOffsets(shape: readonly number[], batch: number[], matrix: number)
       rem -= idx * ost[d]!;
       off += idx * st[d]!;
     }
-    out.push(off * matrix);
+    out.push(off * scale);
   }
   return out;
 }
@@ -40,18 +44,7 @@ registerKernel({
       const st = bstrides(mask.type.shape, full);
       msm = st[st.length - 2]!;
       mst = st[st.length - 1]!;
-      const bst = st.slice(0, -2), ost = stridesOf(batch);
-      const offs: number[] = [];
-      for (let i = 0; i < numel(batch); i++) {
-        let rem = i, off = 0;
-        for (let d = 0; d < batch.length; d++) {
-          const idx = Math.floor(rem / ost[d]!);
-          rem -= idx * ost[d]!;
-          off += idx * bst[d]!;
-        }
-        offs.push(off);
-      }
-      mo = ctx.table('att_m_off', offs);
+      mo = ctx.table('att_m_off', offsetsByStrides(st.slice(0, -2), batch, 1));
     }
     ctx.use('attention');
     const params = ctx.decl('attention', 'dnnc_attention_params',

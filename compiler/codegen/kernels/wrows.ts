@@ -26,25 +26,10 @@ export function emitRowsDense(ctx: EmitCtx, wr: WeightRowsRef): string {
   const A = ctx.cptr(a), Y = ctx.ptr(y), B = c ? ctx.cptr(c) : 'NULL';
   const finish = `  dnnc_wrows_finish(${Y}, ${B}, &${params});\n`;
   if (!wr.tiled) return `  ${mm}(${A}, (const void *)${ctx.cptr(w)}, ${Y}, 0, ${wr.rows}, &${params});\n` + finish;
-  const R = wr.tileRows, NT = Math.ceil(wr.rows / R), lastR = wr.rows - (NT - 1) * R;
-  const tileB = R * wr.rowBytes;
-  const t = ctx.local('t'), cur = ctx.local('cur'), wp = ctx.local('w'), crc = ctx.local('crc');
-  const rowsOf = (i: string) => `(${i} + 1u < ${NT}u ? ${R} : ${lastR})`;
-  return [
-    `  { /* ${w.name}: ${wr.rows} rows of ${wr.rowBytes} B in ${NT} row tiles of ${R} rows, double-buffered */`,
-    `    uint32_t ${t}, ${crc} = 0;`,
-    `    const uint8_t *${wp};`,
-    `    const uint8_t *${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u, ${NT > 1 ? R : lastR}u * ${wr.rowBytes}u, ${wr.align}u, ${wr.buffers[0]});`,
-    `    for (${t} = 0; ${t} < ${NT}u; ${t}++) {`,
-    `      if ((rc = dnnc_wpack_span_wait(${wr.pack})) != 0) return rc;`,
-    `      ${wp} = ${cur};`,
-    `      if (${t} + 1u < ${NT}u) ${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u + (${t} + 1u) * ${tileB}u, (uint32_t)${rowsOf(`(${t} + 1u)`)} * ${wr.rowBytes}u, ${wr.align}u, (${t} & 1u) ? ${wr.buffers[0]} : ${wr.buffers[1]});`,
-    `      /* first load: CRC over the tiles in order, checked against the manifest after the last */`,
-    `      if ((rc = dnnc_wpack_tile_check(${wr.pack}, ${wr.tensor}u, &${crc}, ${wp}, (uint32_t)${rowsOf(t)} * ${wr.rowBytes}u, ${t} == 0, ${t} + 1u == ${NT}u)) != 0) return rc;`,
-    `      ${mm}(${A}, ${wp}, ${Y}, (int32_t)${t} * ${R}, ${rowsOf(t)}, &${params});`,
-    '    }',
-    '  }',
-  ].join('\n') + '\n' + finish;
+  return tileLoop(ctx, wr, `${w.name}: ${wr.rows} rows of ${wr.rowBytes} B`, 'rows', true, ({ t, wp, R, rowsOf }) => ({
+    decls: [],
+    body: [`      ${mm}(${A}, ${wp}, ${Y}, (int32_t)${t} * ${R}, ${rowsOf(t)}, &${params});`],
+  })) + finish;
 }
 
 /** Gather of embedding rows: converted from half, and read one row at a time from the pack when tiled. */
@@ -83,31 +68,58 @@ export function emitRowsQGemm(ctx: EmitCtx, wr: WeightRowsRef, kernel: string, p
   const a = n.inputs[0]!, w = n.inputs[1]!, b = n.inputs[2] ?? null, y = n.outputs[0]!;
   const [N, K] = w.type.shape as [number, number];
   const M = numel(a.type.shape) / K;
+  const wt = w.type.dtype === 'int16' ? 'int16_t' : 'int8_t';
+  return tileLoop(ctx, wr, `${w.name}: ${wr.rows} output columns of ${wr.rowBytes} B`, '', false, ({ t, wp, R, rowsOf }) => {
+    const tp = ctx.local('tp'), m = ctx.local('m'), n0 = ctx.local('n');
+    return {
+      decls: [`    int32_t ${m}, ${n0};`, `    dnnc_qgemm_params ${tp};`],
+      body: [
+        `      ${n0} = (int32_t)${t} * ${R};`,
+        `      ${tp} = ${params};`,
+        `      ${tp}.M = 1;`,
+        `      ${tp}.N = ${rowsOf(t)};`,
+        `      if (${tp}.mult) ${tp}.mult += ${n0};`,
+        `      if (${tp}.shift) ${tp}.shift += ${n0};`,
+        `      if (${tp}.wsum) ${tp}.wsum += ${n0};`,
+        `      for (${m} = 0; ${m} < ${M}; ${m}++) ${kernel}(${ctx.cptr(a)} + (size_t)${m} * ${K}u, (const ${wt} *)${wp}, ${b ? `${ctx.cptr(b)} + ${n0}` : 'NULL'}, ${ctx.ptr(y)} + (size_t)${m} * ${N}u + ${n0}, &${tp});`,
+      ],
+    };
+  });
+}
+
+interface TileLoop {
+  /** loop counter (tile index) and pointer to the tile's rows */
+  t: string;
+  wp: string;
+  /** rows of a full tile, and the C expression of the rows of tile i */
+  R: number;
+  rowsOf: (i: string) => string;
+}
+
+/**
+ * The double-buffered loop over a streamed weight's row tiles: tile t+1 is
+ * requested while tile t computes, each tile CRC-checked on the first load.
+ * `inner` gives the loop's extra declarations and its body.
+ */
+function tileLoop(ctx: EmitCtx, wr: WeightRowsRef, what: string, unit: string, crcComment: boolean, inner: (l: TileLoop) => { decls: string[]; body: string[] }): string {
   const R = wr.tileRows, NT = Math.ceil(wr.rows / R), lastR = wr.rows - (NT - 1) * R;
   const tileB = R * wr.rowBytes;
-  const t = ctx.local('t'), cur = ctx.local('cur'), wp = ctx.local('w'), crc = ctx.local('crc'), tp = ctx.local('tp'), m = ctx.local('m'), n0 = ctx.local('n');
+  const t = ctx.local('t'), cur = ctx.local('cur'), wp = ctx.local('w'), crc = ctx.local('crc');
   const rowsOf = (i: string) => `(${i} + 1u < ${NT}u ? ${R} : ${lastR})`;
-  const wt = w.type.dtype === 'int16' ? 'int16_t' : 'int8_t';
+  const { decls, body } = inner({ t, wp, R, rowsOf });
   return [
-    `  { /* ${w.name}: ${wr.rows} output columns of ${wr.rowBytes} B in ${NT} row tiles of ${R}, double-buffered */`,
+    `  { /* ${what} in ${NT} row tiles of ${R}${unit ? ' ' + unit : ''}, double-buffered */`,
     `    uint32_t ${t}, ${crc} = 0;`,
-    `    int32_t ${m}, ${n0};`,
-    `    dnnc_qgemm_params ${tp};`,
+    ...decls,
     `    const uint8_t *${wp};`,
     `    const uint8_t *${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u, ${NT > 1 ? R : lastR}u * ${wr.rowBytes}u, ${wr.align}u, ${wr.buffers[0]});`,
     `    for (${t} = 0; ${t} < ${NT}u; ${t}++) {`,
     `      if ((rc = dnnc_wpack_span_wait(${wr.pack})) != 0) return rc;`,
     `      ${wp} = ${cur};`,
     `      if (${t} + 1u < ${NT}u) ${cur} = dnnc_wpack_span_start(${wr.pack}, ${wr.offset}u + (${t} + 1u) * ${tileB}u, (uint32_t)${rowsOf(`(${t} + 1u)`)} * ${wr.rowBytes}u, ${wr.align}u, (${t} & 1u) ? ${wr.buffers[0]} : ${wr.buffers[1]});`,
+    ...(crcComment ? ['      /* first load: CRC over the tiles in order, checked against the manifest after the last */'] : []),
     `      if ((rc = dnnc_wpack_tile_check(${wr.pack}, ${wr.tensor}u, &${crc}, ${wp}, (uint32_t)${rowsOf(t)} * ${wr.rowBytes}u, ${t} == 0, ${t} + 1u == ${NT}u)) != 0) return rc;`,
-    `      ${n0} = (int32_t)${t} * ${R};`,
-    `      ${tp} = ${params};`,
-    `      ${tp}.M = 1;`,
-    `      ${tp}.N = ${rowsOf(t)};`,
-    `      if (${tp}.mult) ${tp}.mult += ${n0};`,
-    `      if (${tp}.shift) ${tp}.shift += ${n0};`,
-    `      if (${tp}.wsum) ${tp}.wsum += ${n0};`,
-    `      for (${m} = 0; ${m} < ${M}; ${m}++) ${kernel}(${ctx.cptr(a)} + (size_t)${m} * ${K}u, (const ${wt} *)${wp}, ${b ? `${ctx.cptr(b)} + ${n0}` : 'NULL'}, ${ctx.ptr(y)} + (size_t)${m} * ${N}u + ${n0}, &${tp});`,
+    ...body,
     '    }',
     '  }',
   ].join('\n') + '\n';
