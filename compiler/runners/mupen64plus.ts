@@ -78,7 +78,7 @@ export function buildN64Rom(c: Compiled, dir: string, e: EmulatorDesc, tolerance
   writeProject(dir, files, true);
 
   const [cc, ...ccArgs] = e.cc;
-  const gccInclude = run(cc!, [...ccArgs, '-mabi=32', '-print-file-name=include']).stdout.trim();
+  const gccInclude = gccIncludeDir(e);
   // our own headers only (no glibc): gcc's freestanding ones (stdint.h, stddef.h, ...) and n64bare/include
   const inc = ['-nostdinc', '-isystem', gccInclude, '-I', 'n64bare/include', '-I', 'n64bare', '-I', '.', '-I', 'runtime'];
   const flags = [...ccArgs, ...e.cflags, ...inc];
@@ -122,22 +122,44 @@ export function buildN64Rom(c: Compiled, dir: string, e: EmulatorDesc, tolerance
   if (r.status !== 0) fail('link', r, dir);
   r = run(e.objcopy, ['-O', 'binary', 'prog.elf', 'prog.bin'], { cwd: dir });
   if (r.status !== 0) fail('objcopy', r, dir);
-  // boot code: assembled at the address it runs from (RSP DMEM + 0x40)
-  r = run(cc!, [...flags, '-c', 'n64bare/boot.S', '-o', 'obj/boot.o'], { cwd: dir });
-  if (r.status !== 0) fail('boot.S', r, dir);
-  r = run(ld!, [...ldArgs, '-Ttext=0xA4000040', '-e', 'boot', '-o', 'boot.elf', 'obj/boot.o'], { cwd: dir });
-  if (r.status !== 0) fail('boot link', r, dir);
-  r = run(e.objcopy, ['-O', 'binary', '-j', '.text', 'boot.elf', 'boot.bin'], { cwd: dir });
-  if (r.status !== 0) fail('boot objcopy', r, dir);
+  // boot code: assembled at the address it runs from (RSP DMEM + 0x40); the same for every ROM
+  const bootKey = createHash('sha256').update(JSON.stringify([e.cc, e.ld, flags, files['n64bare/boot.S']])).digest('hex').slice(0, 32);
+  const bootCached = path.join(cacheDir, `boot-${bootKey}.bin`);
+  if (!fs.existsSync(bootCached)) {
+    r = run(cc!, [...flags, '-c', 'n64bare/boot.S', '-o', 'obj/boot.o'], { cwd: dir });
+    if (r.status !== 0) fail('boot.S', r, dir);
+    r = run(ld!, [...ldArgs, '-Ttext=0xA4000040', '-e', 'boot', '-o', 'boot.elf', 'obj/boot.o'], { cwd: dir });
+    if (r.status !== 0) fail('boot link', r, dir);
+    r = run(e.objcopy, ['-O', 'binary', '-j', '.text', 'boot.elf', 'boot.bin'], { cwd: dir });
+    if (r.status !== 0) fail('boot objcopy', r, dir);
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${bootCached}.${process.pid}.tmp`;
+    fs.copyFileSync(path.join(dir, 'boot.bin'), tmp);
+    fs.renameSync(tmp, bootCached);
+  }
+  const boot = new Uint8Array(fs.readFileSync(bootCached));
 
   const program = new Uint8Array(fs.readFileSync(path.join(dir, 'prog.bin')));
   const syms = symbols(dir, e);
   const bssBytes = (syms.__bss_end ?? 0) - (syms.__bss_start ?? 0);
   const pack = c.code.pack?.data ?? null;
-  const img = buildRom({ boot: new Uint8Array(fs.readFileSync(path.join(dir, 'boot.bin'))), program, pack, title: `dnnc ${c.code.prefix}` });
+  const img = buildRom({ boot, program, pack, title: `dnnc ${c.code.prefix}` });
   const rom = path.join(dir, `${c.code.prefix}.z64`);
   fs.writeFileSync(rom, img.rom);
   return { rom, romBytes: img.rom.length, programBytes: program.length, bssBytes, packBytes: pack?.length ?? 0, ramBytes };
+}
+
+const includeDirs = new Map<string, string>();
+/** the cross compiler's own (freestanding) headers */
+function gccIncludeDir(e: EmulatorDesc): string {
+  const key = e.cc.join(' ');
+  let d = includeDirs.get(key);
+  if (!d) {
+    const [cc, ...args] = e.cc;
+    d = run(cc!, [...args, '-print-file-name=include']).stdout.trim();
+    includeDirs.set(key, d);
+  }
+  return d;
 }
 
 function symbols(dir: string, e: EmulatorDesc): Record<string, number> {
@@ -202,7 +224,9 @@ export function runMupen64plus(e: EmulatorDesc, rom: string, dir: string, expans
 export function mupen64plusRunner(c: Compiled, dir: string, req: BuildRequest): Prepared {
   if (req.sanitize) throw new DnncError(`--sanitize is only available on the host target`);
   const name = req.emulator ?? 'mupen64plus';
-  const e = emulatorOf(c.target, name);
+  const desc = emulatorOf(c.target, name);
+  // DNNC_MUPEN64PLUS: another build of the emulator (e.g. from source)
+  const e = { ...desc, command: process.env.DNNC_MUPEN64PLUS || desc.command };
   checkMupen64plus(e);
   const build = buildN64Rom(c, dir, e);
   const expansion = !!c.memory?.expansion;
