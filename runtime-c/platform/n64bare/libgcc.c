@@ -86,3 +86,117 @@ int64_t __fixdfdi(double d) {
 }
 uint64_t __fixunssfdi(float f) { return __fixunsdfdi((double)f); }
 int64_t __fixsfdi(float f) { return __fixdfdi((double)f); }
+
+/* 64-bit shifts, multiply and bit counts on 32-bit halves */
+typedef union {
+  uint64_t u;
+  int64_t s;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  struct { uint32_t lo, hi; } w; /* (host builds of the tests) */
+#else
+  struct { uint32_t hi, lo; } w; /* big-endian VR4300: high word first */
+#endif
+} dw;
+
+uint64_t __ashldi3(uint64_t a, int b);
+uint64_t __lshrdi3(uint64_t a, int b);
+int64_t __ashrdi3(int64_t a, int b);
+uint64_t __muldi3(uint64_t a, uint64_t b);
+uint32_t __bswapsi2(uint32_t x);
+uint64_t __bswapdi2(uint64_t x);
+int __clzsi2(uint32_t x);
+int __ctzsi2(uint32_t x);
+int __clzdi2(uint64_t x);
+int __ctzdi2(uint64_t x);
+int __popcountsi2(uint32_t x);
+int __popcountdi2(uint64_t x);
+int __cmpdi2(int64_t a, int64_t b);
+int __ucmpdi2(uint64_t a, uint64_t b);
+
+uint64_t __ashldi3(uint64_t a, int b) {
+  dw x, r;
+  x.u = a;
+  b &= 63;
+  if (b == 0) return a;
+  if (b >= 32) { r.w.hi = x.w.lo << (b - 32); r.w.lo = 0; }
+  else { r.w.hi = (x.w.hi << b) | (x.w.lo >> (32 - b)); r.w.lo = x.w.lo << b; }
+  return r.u;
+}
+uint64_t __lshrdi3(uint64_t a, int b) {
+  dw x, r;
+  x.u = a;
+  b &= 63;
+  if (b == 0) return a;
+  if (b >= 32) { r.w.lo = x.w.hi >> (b - 32); r.w.hi = 0; }
+  else { r.w.lo = (x.w.lo >> b) | (x.w.hi << (32 - b)); r.w.hi = x.w.hi >> b; }
+  return r.u;
+}
+int64_t __ashrdi3(int64_t a, int b) {
+  dw x, r;
+  uint32_t sign;
+  x.s = a;
+  b &= 63;
+  if (b == 0) return a;
+  sign = (x.w.hi & 0x80000000u) ? 0xffffffffu : 0u;
+  if (b >= 32) { r.w.lo = (uint32_t)((int32_t)x.w.hi >> (b - 32)); r.w.hi = sign; }
+  else { r.w.lo = (x.w.lo >> b) | (x.w.hi << (32 - b)); r.w.hi = (uint32_t)((int32_t)x.w.hi >> b); }
+  return r.s;
+}
+uint64_t __muldi3(uint64_t a, uint64_t b) {
+  dw x, y, r;
+  uint32_t a0, a1, b0, b1, p00, p01, p10, p11, mid, lo;
+  x.u = a;
+  y.u = b;
+  /* low word product in 16-bit pieces (no 32x32->64 helper needed) */
+  a0 = x.w.lo & 0xffffu; a1 = x.w.lo >> 16; b0 = y.w.lo & 0xffffu; b1 = y.w.lo >> 16;
+  p00 = a0 * b0; p01 = a0 * b1; p10 = a1 * b0; p11 = a1 * b1;
+  mid = (p00 >> 16) + (p01 & 0xffffu) + (p10 & 0xffffu);
+  lo = (p00 & 0xffffu) | (mid << 16);
+  r.w.hi = p11 + (p01 >> 16) + (p10 >> 16) + (mid >> 16) + x.w.hi * y.w.lo + x.w.lo * y.w.hi;
+  r.w.lo = lo;
+  return r.u;
+}
+uint32_t __bswapsi2(uint32_t x) { return (x >> 24) | ((x >> 8) & 0xff00u) | ((x << 8) & 0xff0000u) | (x << 24); }
+uint64_t __bswapdi2(uint64_t a) {
+  dw x, r;
+  x.u = a;
+  r.w.hi = __bswapsi2(x.w.lo);
+  r.w.lo = __bswapsi2(x.w.hi);
+  return r.u;
+}
+int __clzsi2(uint32_t x) {
+  int n = 0;
+  if (!x) return 32;
+  while (!(x & 0x80000000u)) { x <<= 1; n++; }
+  return n;
+}
+int __ctzsi2(uint32_t x) {
+  int n = 0;
+  if (!x) return 32;
+  while (!(x & 1u)) { x >>= 1; n++; }
+  return n;
+}
+int __clzdi2(uint64_t a) {
+  dw x;
+  x.u = a;
+  return x.w.hi ? __clzsi2(x.w.hi) : 32 + __clzsi2(x.w.lo);
+}
+int __ctzdi2(uint64_t a) {
+  dw x;
+  x.u = a;
+  return x.w.lo ? __ctzsi2(x.w.lo) : 32 + __ctzsi2(x.w.hi);
+}
+int __popcountsi2(uint32_t x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0f0f0f0fu;
+  return (int)((x * 0x01010101u) >> 24);
+}
+int __popcountdi2(uint64_t a) {
+  dw x;
+  x.u = a;
+  return __popcountsi2(x.w.hi) + __popcountsi2(x.w.lo);
+}
+/* 0, 1, 2 for less, equal, greater */
+int __cmpdi2(int64_t a, int64_t b) { return a < b ? 0 : a > b ? 2 : 1; }
+int __ucmpdi2(uint64_t a, uint64_t b) { return a < b ? 0 : a > b ? 2 : 1; }
