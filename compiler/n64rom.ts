@@ -69,10 +69,11 @@ export function cic6102Checksum(rom: Uint8Array): [number, number] {
 export function buildRom(p: RomParts): RomImage {
   const entry = p.entry ?? N64_ENTRY;
   if (p.boot.length > ROM_BOOT_END - ROM_HEADER_BYTES) throw new DnncError(`internal: N64 boot code is ${p.boot.length} bytes, at most ${ROM_BOOT_END - ROM_HEADER_BYTES} fit`);
-  if (p.program.length % 2) throw new DnncError('internal: N64 program image has an odd length (PI DMA moves 2-byte units)');
+  // the boot code copies whole 8-byte units (PI DMA lengths are even; RDRAM is written in 8-byte words)
+  const programBytes = align(p.program.length, 8);
   const pack = p.pack ?? null;
-  const packOffset = pack ? align(ROM_PROGRAM_OFFSET + p.program.length, ROM_PACK_ALIGN) : 0;
-  const end = pack ? packOffset + pack.length : ROM_PROGRAM_OFFSET + p.program.length;
+  const packOffset = pack ? align(ROM_PROGRAM_OFFSET + programBytes, ROM_PACK_ALIGN) : 0;
+  const end = pack ? packOffset + pack.length : ROM_PROGRAM_OFFSET + programBytes;
   const size = Math.max(CHECKSUM_END, align(end, 4096));
   if (size > 0x3ff0000) throw new DnncError(`the N64 ROM would be ${size} bytes; cartridge space below the IS-Viewer port (0x13FF0000) is ${0x3ff0000} bytes`);
   const rom = new Uint8Array(size);
@@ -89,7 +90,7 @@ export function buildRom(p: RomParts): RomImage {
   rom[0x3e] = 'E'.charCodeAt(0); // region
   rom.set(p.boot, ROM_HEADER_BYTES);
   dv.setUint32(ROM_DIR_OFFSET, 0x444e5244, false); // "DNRD"
-  dv.setUint32(ROM_DIR_OFFSET + 4, p.program.length, false);
+  dv.setUint32(ROM_DIR_OFFSET + 4, programBytes, false);
   dv.setUint32(ROM_DIR_OFFSET + 8, packOffset, false);
   dv.setUint32(ROM_DIR_OFFSET + 12, pack ? pack.length : 0, false);
   rom.set(p.program, ROM_PROGRAM_OFFSET);

@@ -87,7 +87,7 @@ export function buildN64Rom(c: Compiled, dir: string, e: EmulatorDesc, tolerance
   const objs: string[] = [];
   // the platform layer and the kernels are the same bytes from model to model: their objects are
   // kept in a cache keyed by the compiler, the flags, the source and every header they may include
-  const headers = Object.keys(files).filter((f) => f.endsWith('.h')).sort().map((f) => `${f}\0${files[f]}`).join('\0');
+  const headers = Object.keys(files).filter((f) => f.endsWith('.h') && /^(runtime|n64bare)\//.test(f)).sort().map((f) => `${f}\0${files[f]}`).join('\0');
   const cacheDir = path.join(os.tmpdir(), 'dnnc-n64bare-objects');
   const compile = (src: string, extra: string[], cacheable: boolean) => {
     const obj = `obj/${src.replace(/[/.]/g, '_')}.o`;

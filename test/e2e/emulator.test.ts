@@ -85,9 +85,9 @@ describe('N64 ROM image', () => {
     expect(Buffer.from(rom.subarray(0x20, 0x34)).toString('latin1')).toBe('dnnc test           ');
     expect(rom[0x40]).toBe(0xaa);
     expect(dv.getUint32(ROM_DIR_OFFSET, false)).toBe(0x444e5244);
-    expect(dv.getUint32(ROM_DIR_OFFSET + 4, false)).toBe(1002);
+    expect(dv.getUint32(ROM_DIR_OFFSET + 4, false)).toBe(1008); // whole 8-byte units
     expect(packOffset % 16).toBe(0);
-    expect(packOffset).toBeGreaterThanOrEqual(ROM_PROGRAM_OFFSET + 1002);
+    expect(packOffset).toBeGreaterThanOrEqual(ROM_PROGRAM_OFFSET + 1008);
     expect(dv.getUint32(ROM_DIR_OFFSET + 8, false)).toBe(packOffset);
     expect(dv.getUint32(ROM_DIR_OFFSET + 12, false)).toBe(300);
     expect(rom[ROM_PROGRAM_OFFSET]).toBe(0x11);

@@ -45,13 +45,15 @@ static void is_write(const char *s, uint32_t n) {
   REG32(IS_LEN) = n;
 }
 
+/* one write per line: mupen64plus 2.5.9 prints the text up to the first '\n'
+   of a write and drops the rest */
 void n64_puts(const char *s) {
-  uint32_t n = (uint32_t)strlen(s);
-  while (n) {
-    uint32_t k = n < IS_CHUNK ? n : IS_CHUNK;
-    is_write(s, k);
-    s += k;
-    n -= k;
+  while (*s) {
+    uint32_t n = 0;
+    while (s[n] && s[n] != '\n' && n < IS_CHUNK) n++;
+    if (s[n] == '\n') n++;
+    is_write(s, n);
+    s += n;
   }
 }
 
