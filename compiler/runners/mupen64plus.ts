@@ -225,8 +225,10 @@ export function mupen64plusRunner(c: Compiled, dir: string, req: BuildRequest): 
   if (req.sanitize) throw new DnncError(`--sanitize is only available on the host target`);
   const name = req.emulator ?? 'mupen64plus';
   const desc = emulatorOf(c.target, name);
-  // DNNC_MUPEN64PLUS: another build of the emulator (e.g. from source)
-  const e = { ...desc, command: process.env.DNNC_MUPEN64PLUS || desc.command };
+  // DNNC_MUPEN64PLUS: another build of the emulator (e.g. from source); DNNC_MUPEN64PLUS_EMUMODE: 0 interpreter, 1 cached, 2 recompiler
+  const mode = process.env.DNNC_MUPEN64PLUS_EMUMODE;
+  if (mode !== undefined && !/^[012]$/.test(mode)) throw new DnncError(`DNNC_MUPEN64PLUS_EMUMODE must be 0, 1 or 2 (mupen64plus --emumode), not '${mode}'`);
+  const e = { ...desc, command: process.env.DNNC_MUPEN64PLUS || desc.command, mode: mode ?? desc.mode };
   checkMupen64plus(e);
   const build = buildN64Rom(c, dir, e);
   const expansion = !!c.memory?.expansion;
@@ -251,6 +253,9 @@ export function mupen64plusRunner(c: Compiled, dir: string, req: BuildRequest): 
       if (r.end === 'timeout') return { outputs: `timeout after ${e.timeoutMs / 1000} s in ${name}${lastLine(r.lines)}`, notes };
       if (r.end === 'exception') return { outputs: r.lines.find((l) => l.startsWith('FAIL CPU exception'))!.replace(/^FAIL /, ''), notes };
       if (r.end !== 'done') {
+        if (/Invalid operation exception in C opcode/.test(r.log)) {
+          return { outputs: `${name} stopped at a floating-point compare with a NaN operand ("Core Error: Invalid operation exception in C opcode": its interpreter halts there, a console does not; DNNC_MUPEN64PLUS_EMUMODE=2 runs on, but its recompiler compares NaN as equal)`, notes };
+        }
         const err = r.log.split('\n').find((l) => /error/i.test(l) && !/video device|gstreamer/i.test(l));
         return { outputs: `${name} stopped before the program finished (${r.end})${err ? `: ${err.trim()}` : lastLine(r.lines)}`, notes };
       }

@@ -248,8 +248,9 @@ const N64: TargetDesc = {
       objcopy: 'mips64-linux-gnuabi64-objcopy',
       // CP0 Count: half the 93.75 MHz CPU clock
       timerHz: 46_875_000,
-      // dynamic recompiler: same results and Count as the pure interpreter (--emumode 0), 2-4x faster
-      mode: '2',
+      // the pure interpreter, the most faithful (it halts at a float compare with a NaN operand, with
+      // a message); the dynamic recompiler (--emumode 2) is 2-4x faster but compares NaN as equal
+      mode: '0',
       // Count += 1 per instruction: Count = instructions, time = 2 CPU cycles per instruction
       countPerOp: 1,
       timeoutMs: 120_000,

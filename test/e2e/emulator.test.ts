@@ -12,7 +12,7 @@ import { getTarget } from '../../compiler/targets/target.js';
 import { haveCommand } from '../../compiler/toolchain.js';
 import { buildRom, ROM_PROGRAM_OFFSET, ROM_DIR_OFFSET, N64_ENTRY } from '../../compiler/n64rom.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
-import { dsCnn, resnet8 } from '../../compiler/onnx/mlperf-tiny.js';
+import { dsCnn } from '../../compiler/onnx/mlperf-tiny.js';
 import { Tensor } from '../../ir/tensor.js';
 import { listNodeTests } from '../../scripts/testdata.js';
 import { runNodeTest, ObjectCache, defaultWorkDir } from '../../scripts/conformance-lib.js';
@@ -150,8 +150,9 @@ describe.skipIf(!HAVE)(`n64 ROM in mupen64plus${HAVE ? '' : ' (skipped: mupen64p
     expect(log).toMatch(/Core: Initializing 4 RDRAM modules for a total of 8 MB/);
   });
 
-  it.each([['ds_cnn', dsCnn], ['resnet8', resnet8]] as const)('MLPerf Tiny %s matches onnxruntime', async (name, make) => {
-    const file = writeModel(make(), tmpDir(`emu-${name}`));
+  // (resnet8 passes too, but takes 115 M emulated instructions: 15 s in the interpreter)
+  it('MLPerf Tiny ds_cnn matches onnxruntime', async () => {
+    const file = writeModel(dsCnn(), tmpDir('emu-ds_cnn'));
     const { r } = await emulate(file, {});
     expect(r.line).toMatch(/^PASS max_abs_err=/);
     expect(perInference(r.notes)).toBeTruthy();
