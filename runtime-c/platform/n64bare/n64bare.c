@@ -263,8 +263,11 @@ static size_t fmt_float(char *out, double v, char conv, int prec, int plus, int 
   char digits[40];
   int e10, i, ndig, upper = conv == 'E' || conv == 'G' || conv == 'F';
   char c = (char)(conv | 0x20);
-  if (v != v) { const char *s = upper ? "NAN" : "nan"; for (i = 0; i < 3; i++) out[n++] = s[i]; return n; }
-  if (v < 0 || (v == 0 && 1.0 / v < 0)) { out[n++] = '-'; v = -v; }
+  /* NaN and the sign from the bits: no float compare with a NaN (mupen64plus's interpreter halts at one) */
+  union { double d; uint64_t u; } bits;
+  bits.d = v;
+  if (((bits.u >> 52) & 0x7ffu) == 0x7ffu && (bits.u & 0xfffffffffffffull)) { const char *s = upper ? "NAN" : "nan"; for (i = 0; i < 3; i++) out[n++] = s[i]; return n; }
+  if (bits.u >> 63) { out[n++] = '-'; v = -v; }
   else if (plus) out[n++] = '+';
   else if (space) out[n++] = ' ';
   if (v > 1.7976931348623157e308) { const char *s = upper ? "INF" : "inf"; for (i = 0; i < 3; i++) out[n++] = s[i]; return n; }
