@@ -70,10 +70,11 @@ export interface EmulatorDesc {
   objcopy: string;
   /** rate of the timer the test program reads (Hz) */
   timerHz: number;
-  /** emulation mode and wall-clock limit of one run */
+  /** emulation mode (mupen64plus --emumode) */
   mode: string;
   /** Count register increments per instruction the emulator is told to use (mupen64plus CountPerOp) */
   countPerOp: number;
+  /** wall-clock limit of one run */
   timeoutMs: number;
 }
 
