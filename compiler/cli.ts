@@ -247,9 +247,10 @@ export function buildProgram(): Command {
       .option('--seed <n>', 'seed of the random inputs', (v) => Number(v), 1)
       .option('--tolerance <x>', 'pass when max_abs_err <= x * max(1, max|ref|)', (v) => Number(v), 1e-4)
       .option('--sanitize', 'build with AddressSanitizer and UBSan (host)')
+      .option('--emulator <name>', 'run a bare-metal build in a system emulator (n64: mupen64plus, a real ROM)')
       .option('--keep', 'keep the build folder'),
-  ).action(async (model: string, o: CommonOpts & { sanitize?: boolean; keep?: boolean }) => {
-    const r = await verify(model, { ...compileOptions(o), sanitize: o.sanitize, keep: o.keep });
+  ).action(async (model: string, o: CommonOpts & { sanitize?: boolean; keep?: boolean; emulator?: string }) => {
+    const r = await verify(model, { ...compileOptions(o), sanitize: o.sanitize, keep: o.keep, emulator: o.emulator });
     if (r.how) process.stderr.write(`dnnc: ${r.how}\n`);
     if (o.keep) process.stderr.write(`dnnc: build folder kept at ${r.dir}\n`);
     for (const w of r.warnings ?? []) process.stderr.write(`dnnc: warning: ${w}\n`);

@@ -8,6 +8,7 @@ import { compile, type CompileOptions, type Compiled } from './driver.js';
 import { projectFiles, binaryFiles, writeProject } from './project.js';
 import { buildCross, buildHost, run } from './toolchain.js';
 import { buildRv32, runRv32Elf } from './runners/qemu-riscv32.js';
+import { mupen64plusRunner } from './runners/mupen64plus.js';
 import type { RunnerKind } from './targets/target.js';
 import { Tensor } from '../ir/tensor.js';
 import { DnncError } from '../ir/errors.js';
@@ -50,10 +51,13 @@ export function compareTensors(got: Tensor, ref: Tensor, tol = 1e-4): { ok: bool
 export interface VerifyOptions extends CompileOptions {
   keep?: boolean;
   sanitize?: boolean;
+  /** run a bare-metal build in this whole-machine emulator (TargetDesc.emulators), e.g. mupen64plus for n64 */
+  emulator?: string;
 }
 
 export interface BuildRequest {
   sanitize?: boolean;
+  emulator?: string;
 }
 
 /** What a run gives back: the outputs, or why there are none. */
@@ -142,10 +146,17 @@ export const RUNNERS: Record<RunnerKind, Runner> = {
   'host-make': hostMake,
   'qemu-user': qemuUser,
   'qemu-riscv32-semihost': qemuRv32,
+  'mupen64plus-rom': mupen64plusRunner,
 };
 
 /** Build the compiled model's test program in `dir` for its target. */
 export function buildForTarget(c: Compiled, dir: string, req: BuildRequest = {}): Prepared {
+  if (req.emulator) {
+    const emu = c.target.emulators?.[req.emulator];
+    const names = Object.keys(c.target.emulators ?? {});
+    if (!emu) throw new DnncError(`--emulator ${req.emulator}: target '${c.target.name}' ${names.length ? `can run in: ${names.join(', ')}` : 'has no system emulator here'}`);
+    return RUNNERS[emu.runner](c, dir, req);
+  }
   const runner = c.target.runner ? RUNNERS[c.target.runner] : undefined;
   if (!runner) {
     throw new DnncError(`verify for target '${c.target.name}' is not available: no emulator for it here${c.target.mcu ? ' (its ESP-IDF project is checked by snapshot tests and, with IDF_PATH set, by idf.py build; verify esp32c3 for the same C on rv32)' : ''}`);
@@ -182,7 +193,7 @@ export async function verify(file: string, opts: VerifyOptions): Promise<VerifyR
   if (!c.golden.expected) throw new DnncError('onnxruntime-node is not available, so there is nothing to verify against');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dnnc-verify-'));
   try {
-    const prepared = buildForTarget(c, dir, { sanitize: opts.sanitize });
+    const prepared = buildForTarget(c, dir, { sanitize: opts.sanitize, emulator: opts.emulator });
     return runAndCompare(c, prepared, dir, opts.tolerance ?? 1e-4);
   } finally {
     if (!opts.keep) fs.rmSync(dir, { recursive: true, force: true });

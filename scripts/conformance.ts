@@ -16,6 +16,7 @@ const cmd = new Command()
   .name('conformance')
   .option('--filter <substring>', 'only tests whose folder name contains this')
   .option('--target <name>', 'build and run on this target (host natively; n64 under qemu-mips64, esp32c3 under qemu-system-riscv32)', 'host')
+  .option('--emulator <name>', 'run in this system emulator of the target (n64: mupen64plus, every test a ROM)')
   .option('--jobs <n>', 'parallel builds', (v) => Number(v), Math.max(1, os.cpus().length))
   .option('--sample <k>', 'run every k-th test only', (v) => Number(v), 1)
   .option('--keep', 'keep build folders')
@@ -23,7 +24,7 @@ const cmd = new Command()
   .option('--no-docs', 'do not rewrite docs/ops.md')
   .option('--json <file>', 'write all results as JSON')
   .parse(process.argv);
-const o = cmd.opts<{ target: string; filter?: string; jobs: number; sample: number; keep?: boolean; quiet?: boolean; docs: boolean; json?: string }>();
+const o = cmd.opts<{ target: string; emulator?: string; filter?: string; jobs: number; sample: number; keep?: boolean; quiet?: boolean; docs: boolean; json?: string }>();
 
 const t0 = Date.now();
 const all = listNodeTests(o.filter).filter((_, i) => i % o.sample === 0);
@@ -35,7 +36,7 @@ let next = 0, finished = 0;
 async function worker(): Promise<void> {
   while (next < all.length) {
     const i = next++;
-    const r = await runNodeTest(all[i]!, { target: o.target, objects, workDir: work, keep: o.keep });
+    const r = await runNodeTest(all[i]!, { target: o.target, emulator: o.emulator, objects, workDir: work, keep: o.keep });
     results[i] = r;
     finished++;
     if (r.status === 'fail' || !o.quiet) {
@@ -68,7 +69,7 @@ process.stdout.write(`time: ${((Date.now() - t0) / 1000).toFixed(1)} s with ${o.
 
 if (o.json) fs.writeFileSync(o.json, JSON.stringify(results, null, 1));
 
-if (o.docs && !o.filter && o.sample === 1 && o.target === 'host') {
+if (o.docs && !o.filter && o.sample === 1 && o.target === 'host' && !o.emulator) {
   // docs/ops.md: every op in the test data with its status
   const byOp = new Map<string, { pass: number; fail: number; skip: number; why: Set<string> }>();
   for (const r of results) {

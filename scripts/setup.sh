@@ -9,6 +9,7 @@ APT_PACKAGES=(
   gcc-mips64-linux-gnuabi64 libc6-dev-mips64-cross qemu-user          # VR4300 (n64) under qemu-mips64
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc # rv32imc (esp32c3) under qemu-system-riscv32
   valgrind                                                              # instruction counts on host
+  mupen64plus-ui-console mupen64plus-rsp-hle mupen64plus-data           # n64 ROMs in an emulated console (verify --emulator mupen64plus)
   mupen64plus-rsp-z64                                                   # RSP kernels on the low-level RSP plugin (test/rsp/z64.test.ts)
 )
 

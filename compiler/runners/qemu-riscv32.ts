@@ -94,7 +94,7 @@ export function buildRv32(c: Compiled, dir: string): Rv32Build {
 }
 
 /** Parse the DNNC-OUTPUT blocks printed by the test main. */
-export function parseHexOutputs(text: string, c: Compiled): Tensor[] | string {
+export function parseHexOutputs(text: string, c: Compiled, littleEndian = true): Tensor[] | string {
   if (!/^DNNC-END$/m.test(text)) {
     const last = text.trim().split('\n').slice(-1)[0] ?? '';
     return `the program stopped before printing all outputs${last ? ` (last line: ${last.slice(0, 120)})` : ''}`;
@@ -110,7 +110,7 @@ export function parseHexOutputs(text: string, c: Compiled): Tensor[] | string {
     let hex = '';
     while (hex.length < 2 * bytes && i + 1 < lines.length) hex += lines[++i]!.trim();
     if (hex.length !== 2 * bytes || !/^[0-9a-f]*$/.test(hex)) return `output ${idx}: bad hex dump`;
-    outs[idx] = Tensor.fromBytes(io.dtype, io.shape, new Uint8Array(Buffer.from(hex, 'hex')), true);
+    outs[idx] = Tensor.fromBytes(io.dtype, io.shape, new Uint8Array(Buffer.from(hex, 'hex')), littleEndian);
   }
   for (let k = 0; k < c.code.outputs.length; k++) if (!outs[k]) return `output ${k} was not printed`;
   return outs;

@@ -61,6 +61,30 @@ export interface TargetDesc {
   weightPack?: WeightPackDesc;
   /** --generate: main templates of the token loop replacing the golden-test ones (layout or test-main template -> template) */
   generateTemplates?: Record<string, string>;
+  /** whole-machine emulators `dnnc verify --emulator NAME` can run a bare-metal build in */
+  emulators?: Record<string, EmulatorDesc>;
+}
+
+/** A system emulator and the bare-metal build of the test program it runs (e.g. an N64 ROM). */
+export interface EmulatorDesc {
+  runner: RunnerKind;
+  /** the emulator program (absolute path or a name on PATH) */
+  command: string;
+  /** Debian packages providing it */
+  packages: string[];
+  /** bare-metal compiler, flags, linker and objcopy for the test program */
+  cc: string[];
+  cflags: string[];
+  ld: string[];
+  objcopy: string;
+  /** rate of the timer the test program reads (Hz) */
+  timerHz: number;
+  /** emulation mode (mupen64plus --emumode) */
+  mode: string;
+  /** Count register increments per instruction the emulator is told to use (mupen64plus CountPerOp) */
+  countPerOp: number;
+  /** wall-clock limit of one run */
+  timeoutMs: number;
 }
 
 /** Facts about a microcontroller's memories and its SDK configuration. */
@@ -95,9 +119,10 @@ export interface McuDesc {
 /**
  * host-make: the project's Makefile and main.c, run natively;
  * qemu-user: cross-compile a POSIX test main, run under a user-mode emulator (qemu-mips64);
- * qemu-riscv32-semihost: bare-metal rv32 test main under qemu-system-riscv32 with semihosting.
+ * qemu-riscv32-semihost: bare-metal rv32 test main under qemu-system-riscv32 with semihosting;
+ * mupen64plus-rom: bare-metal N64 ROM (dnnc's boot code and platform layer) in the mupen64plus emulator.
  */
-export type RunnerKind = 'host-make' | 'qemu-user' | 'qemu-riscv32-semihost';
+export type RunnerKind = 'host-make' | 'qemu-user' | 'qemu-riscv32-semihost' | 'mupen64plus-rom';
 
 export interface MemoryReserve {
   what: string;
@@ -222,6 +247,27 @@ const N64: TargetDesc = {
   memoryMap: N64_MEMORY,
   weightPack: { dir: 'filesystem', align: 16, platform: 'platform/pack_libdragon.c' },
   generateTemplates: { 'n64/main.c.njk': 'n64/generate_main.c.njk', 'host/main.c.njk': 'host/generate_main.c.njk' },
+  emulators: {
+    // the whole console: boot from the cartridge, 4 MB RDRAM, PI DMA, FPU set up from reset (see compiler/runners/mupen64plus.ts)
+    mupen64plus: {
+      runner: 'mupen64plus-rom',
+      command: '/usr/games/mupen64plus',
+      packages: ['mupen64plus-ui-console', 'mupen64plus-rsp-hle', 'mupen64plus-data'],
+      cc: ['mips64-linux-gnuabi64-gcc'],
+      cflags: ['-mabi=32', '-march=vr4300', '-mfp32', '-EB', '-ffreestanding', '-nostdlib', '-fno-pic', '-mno-abicalls', '-G0', '-O2',
+        '-std=c99', '-Wall', '-Wextra', '-Werror', '-fno-math-errno', '-fno-asynchronous-unwind-tables', `-DDNNC_DCACHE_BYTES=${N64_DCACHE_BYTES}`],
+      ld: ['mips64-linux-gnuabi64-ld', '-m', 'elf32btsmip'],
+      objcopy: 'mips64-linux-gnuabi64-objcopy',
+      // CP0 Count: half the 93.75 MHz CPU clock
+      timerHz: 46_875_000,
+      // the pure interpreter, the most faithful (it halts at a float compare with a NaN operand, with
+      // a message); the dynamic recompiler (--emumode 2) is 2-4x faster but compares NaN as equal
+      mode: '0',
+      // Count += 1 per instruction: Count = instructions, time = 2 CPU cycles per instruction
+      countPerOp: 1,
+      timeoutMs: 120_000,
+    },
+  },
 };
 
 
