@@ -230,17 +230,38 @@ registerKernel({
   },
 });
 
-function qdqParams(ctx: EmitCtx): { layout: { outer: number; len: number; inner: number }; scale: string; zp: string } {
+/**
+ * Scale and zero point of QuantizeLinear/DequantizeLinear: compile-time tables when constant; when
+ * computed at run time (e.g. DynamicQuantizeLinear's expanded graph), the scale tensor is read in
+ * place and the zero point converted into a local int32 array inside a block (`open` ... `close`).
+ */
+function qdqParams(ctx: EmitCtx): { layout: { outer: number; len: number; inner: number }; scale: string; zp: string; open: string; close: string } {
   const n = ctx.node;
   const x = n.inputs[0]!, s = n.inputs[1]!, z = n.inputs[2] ?? null;
-  if (!s.const || (z && !z.const)) throw nodeError(n, `scale and zero point must be constants`);
-  const scales = s.const.toNumbers();
-  const zps = z ? z.const!.toNumbers() : scales.map(() => 0);
-  const zfull = zps.length === 1 ? scales.map(() => zps[0]!) : zps;
-  const layout = qdqLayout(n, x.type.shape, scales.length);
-  const scale = ctx.decl('q_scale', 'float', `{ ${scales.map(cfloat).join(', ')} }`, true);
-  const zp = ctx.table('q_zp', zfull);
-  return { layout, scale, zp };
+  if (s.const && (!z || z.const)) {
+    const scales = s.const.toNumbers();
+    const zps = z ? z.const!.toNumbers() : scales.map(() => 0);
+    const zfull = zps.length === 1 ? scales.map(() => zps[0]!) : zps;
+    const layout = qdqLayout(n, x.type.shape, scales.length);
+    const scale = ctx.decl('q_scale', 'float', `{ ${scales.map(cfloat).join(', ')} }`, true);
+    const zp = ctx.table('q_zp', zfull);
+    return { layout, scale, zp, open: '', close: '' };
+  }
+  if (s.type.dtype !== 'float32') throw nodeError(n, `a scale computed at run time must be float32, got ${s.type.dtype}`);
+  const count = numel(s.type.shape);
+  if (z && numel(z.type.shape) !== count) throw nodeError(n, `zero point has ${numel(z.type.shape)} values for ${count} scales`);
+  const layout = qdqLayout(n, x.type.shape, count);
+  // scale and zero point have one value each (per tensor) or one per channel; a runtime zero point
+  // is broadcast to the scale's count like a constant one
+  const zpInit = z
+    ? `    for (q_i = 0; q_i < ${count}; q_i++) q_zp_rt[q_i] = (int32_t)${ctx.cptr(z)}[q_i];\n`
+    : `    for (q_i = 0; q_i < ${count}; q_i++) q_zp_rt[q_i] = 0;\n`;
+  const scale = s.const ? ctx.decl('q_scale', 'float', `{ ${s.const.toNumbers().map(cfloat).join(', ')} }`, true) : ctx.cptr(s);
+  return {
+    layout, scale, zp: 'q_zp_rt',
+    open: `  {\n    int32_t q_zp_rt[${count}];\n    int32_t q_i;\n${zpInit}`,
+    close: '  }\n',
+  };
 }
 
 registerKernel({
@@ -258,9 +279,9 @@ registerKernel({
       ctx.use('qmath');
       return `  dnnc_quantize_f32_${sfx}_keys(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${numel(x.type.shape)}u, ${keys});\n`;
     }
-    const { layout: l, scale, zp } = qdqParams(ctx);
+    const { layout: l, scale, zp, open, close } = qdqParams(ctx);
     ctx.use('qmath');
-    return `  dnnc_quantize_f32_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n`;
+    return `${open}  dnnc_quantize_f32_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n${close}`;
   },
 });
 
@@ -269,9 +290,9 @@ registerKernel({
   emit(ctx) {
     const n = ctx.node;
     const x = n.inputs[0]!, y = n.outputs[0]!;
-    const { layout: l, scale, zp } = qdqParams(ctx);
+    const { layout: l, scale, zp, open, close } = qdqParams(ctx);
     ctx.use('qmath');
-    return `  dnnc_dequantize_${suffix(n, x)}_f32(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n`;
+    return `${open}  dnnc_dequantize_${suffix(n, x)}_f32(${ctx.cptr(x)}, ${ctx.ptr(y)}, ${l.outer}u, ${l.len}, ${l.inner}u, ${scale}, ${zp});\n${close}`;
   },
 });
 
