@@ -167,17 +167,18 @@ describe('CLI', () => {
 });
 
 describe('one weight stream buffer when two do not fit', () => {
-  it('n64: three 2 MB layers stream through one buffer and run under qemu', async () => {
+  it('n64: three 2 MB conv layers (not row-tiled) stream through one buffer and run under qemu', async () => {
     const b = new OnnxBuilder('wide');
-    b.input('x', 'float32', [1, 1024]);
+    b.input('x', 'float32', [1, 1024, 1, 1]);
     let x = 'x';
     for (let i = 0; i < 3; i++) {
-      const w = b.init(`w${i}`, seededTensor([512, 1024], 10 + i, 1 / 32));
-      x = b.node('Gemm', [x, w], { transB: 1 }, undefined, `fc${i}`)[0]!;
-      // back to 1024 wide with a cheap tile: the next layer reads [1, 1024]
+      const w = b.init(`w${i}`, seededTensor([512, 1024, 1, 1], 10 + i, 1 / 32));
+      // a pointwise Conv: Gemm/MatMul weights would stream in row tiles instead (compiler/codegen/weight-rows.ts)
+      x = b.node('Conv', [x, w], {}, undefined, `fc${i}`)[0]!;
+      // back to 1024 channels with a cheap tile: the next layer reads [1, 1024, 1, 1]
       x = b.node('Concat', [x, x], { axis: 1 }, i === 2 ? ['y'] : undefined, `cat${i}`)[0]!;
     }
-    b.output('y', 'float32', [1, 1024]);
+    b.output('y', 'float32', [1, 1024, 1, 1]);
     const file = writeModel(b, tmpDir('wide'));
     const c = await compile(file, { target: 'n64', weights: 'rom' });
     expect(c.memory!.fits).toBe(true);
