@@ -92,7 +92,7 @@ registerKernel({
           const expand = (a: number[]) => (a.length === 1 ? new Array<number>(C!).fill(a[0]!) : a);
           const mult = ctx.table('q_mult', expand(n.ints('mult')!)), shift = ctx.table('q_shift', expand(n.ints('shift')!));
           const params = ctx.decl('qconv', 'dnnc_qconv2d_params', `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ` +
-            `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${mult}, ${shift}, ${n.int('act_min', -128)}, ${n.int('act_max', 127)}, ${weightSums(w)} }`);
+            `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${mult}, ${shift}, ${n.int('act_min', -128)}, ${n.int('act_max', 127)}, ${weightSums(w)}, NULL, 0 }`);
           call = `dnnc_qconv2d_rows_i8(${ptr(x, true)}, ${ring(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ptr(y, false)}, ${ring(y)}, ${range}, &${params})`;
           break;
         }

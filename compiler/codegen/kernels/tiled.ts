@@ -76,7 +76,7 @@ function emitTiled(ctx: EmitCtx): string {
     ctx.use('qconv');
     ctx.use('tile_qconv');
     const params = ctx.decl('qconv', 'dnnc_qconv2d_params',
-      `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${perChannel(ctx, 'mult', cout)}, ${perChannel(ctx, 'shift', cout)}, ${lo}, ${hi}, NULL }`);
+      `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${perChannel(ctx, 'mult', cout)}, ${perChannel(ctx, 'shift', cout)}, ${lo}, ${hi}, NULL, NULL, 0 }`);
     return call(`dnnc_tiled_qconv2d_${sfx}`, [ctx.cptr(x), ctx.cptr(w), b ? ctx.cptr(b) : 'NULL', ctx.ptr(y), `&${params}`]);
   }
   if (n.op === 'Gemm' || n.op === 'MatMul') {
