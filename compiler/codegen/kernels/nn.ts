@@ -9,6 +9,7 @@ import { bstrides } from '../loops.js';
 import type { Node } from '../../../ir/graph.js';
 import { to3 } from './conv-nd.js';
 import { emitRowsDense, emitHalfConv } from './wrows.js';
+import { useSoftMac, weightEmax } from './sfconv.js';
 
 function requireF32(n: Node): void {
   for (const v of [...n.inputs, ...n.outputs]) {
@@ -42,6 +43,12 @@ registerKernel({
       ctx.use('wrows');
       return emitHalfConv(ctx, wr, fn(ctx, 'dnnc_conv2d_f32'), params);
     }
+    const we = useSoftMac(ctx) ? weightEmax(w) : null;
+    if (we !== null) {
+      ctx.use('gemm');
+      ctx.use('sfconv');
+      return `  dnnc_sfconv2d_f32(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params}, ${we});\n`;
+    }
     return `  ${fn(ctx, 'dnnc_conv2d_f32')}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
   },
 });
@@ -67,6 +74,12 @@ registerKernel({
     ctx.use('gemm');
     const params = ctx.decl('gemm', 'dnnc_gemm_params',
       `{ ${M}, ${N}, ${K}, ${ta}, ${tb}, ${cfloat(n.float('alpha', 1))}, ${cfloat(n.float('beta', 1))}, ${csm}, ${csn}, ${amin}, ${amax} }`);
+    const we = useSoftMac(ctx) && !ta ? weightEmax(b) : null;
+    if (we !== null) {
+      ctx.use('conv');
+      ctx.use('sfconv');
+      return `  dnnc_sfgemm_f32(${ctx.cptr(a)}, ${ctx.cptr(b)}, ${c ? ctx.cptr(c) : 'NULL'}, ${ctx.ptr(y)}, &${params}, ${we});\n`;
+    }
     return `  ${fn(ctx, 'dnnc_gemm_f32')}(${ctx.cptr(a)}, ${ctx.cptr(b)}, ${c ? ctx.cptr(c) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
   },
 });
