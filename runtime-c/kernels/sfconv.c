@@ -9,7 +9,7 @@
    by less than one unit (the largest product is >= 2^28 units), so an output
    of K products is within 2 * K units of the exact sum; converted to float
    once (round to nearest), then bias, alpha/beta and the clamp in float.
-   Tensors holding inf or nan take the float kernels. */
+   Tensors holding inf or nan take plain float loops (sf_conv_float, sf_gemm_float). */
 #include <string.h>
 #include <math.h>
 #include "sfconv.h"
@@ -22,6 +22,50 @@ static uint32_t fbits(const float *p) {
 
 static float clampf(float v, float lo, float hi) {
   return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* plain float loops for tensors holding inf or nan (same order of sums as the reference kernels) */
+static void sf_conv_float(const float *x, const float *w, const float *b, float *y, const dnnc_sfconv2d_params *p) {
+  const int32_t cin_g = p->cin / p->group, cout_g = p->cout / p->group;
+  int32_t n, co, oy, ox, ic, ky, kx;
+  for (n = 0; n < p->n; n++)
+    for (co = 0; co < p->cout; co++) {
+      const int32_t g = co / cout_g;
+      for (oy = 0; oy < p->oh; oy++)
+        for (ox = 0; ox < p->ow; ox++) {
+          float acc = b ? b[co] : 0.0f;
+          for (ic = 0; ic < cin_g; ic++) {
+            const float *xc = x + ((size_t)n * p->cin + g * cin_g + ic) * p->ih * p->iw;
+            const float *wk = w + ((size_t)co * cin_g + ic) * p->kh * p->kw;
+            for (ky = 0; ky < p->kh; ky++) {
+              const int32_t iy = oy * p->sh - p->pt + ky * p->dh;
+              if (iy < 0 || iy >= p->ih) continue;
+              for (kx = 0; kx < p->kw; kx++) {
+                const int32_t ix = ox * p->sw - p->pl + kx * p->dw;
+                if (ix < 0 || ix >= p->iw) continue;
+                acc += xc[iy * p->iw + ix] * wk[ky * p->kw + kx];
+              }
+            }
+          }
+          y[(((size_t)n * p->cout + co) * p->oh + oy) * p->ow + ox] = clampf(acc, p->act_min, p->act_max);
+        }
+    }
+}
+
+static void sf_gemm_float(const float *a, const float *b, const float *c, float *y, const dnnc_sfgemm_params *p) {
+  int32_t m, n, k;
+  for (m = 0; m < p->M; m++)
+    for (n = 0; n < p->N; n++) {
+      float acc = 0.0f;
+      for (k = 0; k < p->K; k++) {
+        const float av = p->trans_a ? a[(size_t)k * p->M + m] : a[(size_t)m * p->K + k];
+        const float bv = p->trans_b ? b[(size_t)n * p->K + k] : b[(size_t)k * p->N + n];
+        acc += av * bv;
+      }
+      acc *= p->alpha;
+      if (c) acc += p->beta * c[m * p->c_sm + n * p->c_sn];
+      y[(size_t)m * p->N + n] = clampf(acc, p->act_min, p->act_max);
+    }
 }
 
 /* decode the float bits B into signed mantissa M and exponent distance D to EMAX */
@@ -109,7 +153,7 @@ static void tap_range(int32_t o, int32_t s, int32_t pad, int32_t d, int32_t k, i
   *hi = b;
 }
 
-static float sf_out(int64_t acc, int32_t e2, const float *b, int32_t j, const dnnc_conv2d_params *p) {
+static float sf_out(int64_t acc, int32_t e2, const float *b, int32_t j, const dnnc_sfconv2d_params *p) {
   float v = sf_tof(acc, e2);
   if (b) v += b[j];
   return clampf(v, p->act_min, p->act_max);
@@ -117,7 +161,7 @@ static float sf_out(int64_t acc, int32_t e2, const float *b, int32_t j, const dn
 
 /* one output pixel for nb (1..4) channels, taps clipped to the input */
 static void sf_px(const float *xg, const float *w0, const float *b, float *y0, int32_t nb, int32_t oy, int32_t ox, int32_t ky0,
-                  int32_t ky1, const dnnc_conv2d_params *p, int32_t cin_g, int32_t S, int32_t xe, int32_t we) {
+                  int32_t ky1, const dnnc_sfconv2d_params *p, int32_t cin_g, int32_t S, int32_t xe, int32_t we) {
   const int32_t kk = p->kh * p->kw, ws = cin_g * kk, plane = p->ih * p->iw;
   int64_t a[4] = {0, 0, 0, 0};
   int32_t j, ic, ky, kx, kx0, kx1;
@@ -142,7 +186,7 @@ static void sf_px(const float *xg, const float *w0, const float *b, float *y0, i
   for (j = 0; j < nb; j++) y0[(size_t)j * S + oy * p->ow + ox] = sf_out(a[j], xe + we - 282, b, j, p);
 }
 
-void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y, const dnnc_conv2d_params *p, int32_t wemax) {
+void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y, const dnnc_sfconv2d_params *p, int32_t wemax) {
   const int32_t cin_g = p->cin / p->group, cout_g = p->cout / p->group;
   const int32_t S = p->oh * p->ow, kk = p->kh * p->kw, ws = cin_g * kk, plane = p->ih * p->iw;
   const int32_t sw = p->sw, dw = p->dw, dhw = p->dh * p->iw, kw = p->kw;
@@ -153,7 +197,7 @@ void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y,
   int32_t ox0 = (p->pl + p->sw - 1) / p->sw;
   int32_t ox1 = (p->iw + p->pl - (p->kw - 1) * p->dw - 1) / p->sw + 1;
   if (xe < 0 || we < 0) {
-    dnnc_conv2d_f32(x, w, b, y, p);
+    sf_conv_float(x, w, b, y, p);
     return;
   }
   if (p->iw + p->pl - (p->kw - 1) * p->dw - 1 < 0) ox1 = 0;
@@ -238,7 +282,7 @@ void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y,
 }
 
 /* Y = alpha * A x B + beta * C; 4 output columns per pass, each A value decoded once per pass. */
-void dnnc_sfgemm_f32(const float *a, const float *b, const float *c, float *y, const dnnc_gemm_params *p, int32_t wemax) {
+void dnnc_sfgemm_f32(const float *a, const float *b, const float *c, float *y, const dnnc_sfgemm_params *p, int32_t wemax) {
   const int32_t M = p->M, N = p->N, K = p->K;
   const size_t bk = p->trans_b ? 1u : (size_t)N, bn = p->trans_b ? (size_t)K : 1u;
   const int32_t xe = sf_emax(a, (size_t)M * K);
@@ -246,7 +290,7 @@ void dnnc_sfgemm_f32(const float *a, const float *b, const float *c, float *y, c
   const int32_t e2 = xe + we - 282;
   int32_t m, n, k, j;
   if (xe < 0 || we < 0 || p->trans_a) {
-    dnnc_gemm_f32(a, b, c, y, p);
+    sf_gemm_float(a, b, c, y, p);
     return;
   }
   for (m = 0; m < M; m++) {

@@ -13,6 +13,9 @@ const HARNESS = `
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
+#include <string.h>
+#include "conv.h"
+#include "gemm.h"
 #include "sfconv.h"
 static unsigned s = 4242u;
 static int pick(int lo, int hi) { s = s * 1103515245u + 12345u; return lo + (int)((s >> 8) % (unsigned)(hi - lo + 1)); }
@@ -33,6 +36,7 @@ static int cmp(const float *y0, const float *y1, int ny, const char *what, int t
 }
 int main(void) {
   int t, bad = 0, i;
+  if (sizeof(dnnc_sfconv2d_params) != sizeof(dnnc_conv2d_params) || sizeof(dnnc_sfgemm_params) != sizeof(dnnc_gemm_params)) { printf("params layout differs\\n"); return 1; }
   for (t = 0; t < 300; t++) {
     dnnc_conv2d_params p;
     int g = pick(0, 3) == 0 ? 1 : pick(1, 3), nx, nw, ny, xs = pick(-20, 20), wsc = pick(-10, 3);
@@ -60,7 +64,9 @@ int main(void) {
     if (t % 50 == 7) x[pick(0, nx - 1)] = INFINITY; /* falls back to the float kernel */
     bp = pick(0, 1) ? b : NULL;
     dnnc_conv2d_f32_ref(x, w, bp, y0, &p);
-    dnnc_sfconv2d_f32(x, w, bp, y1, &p, pick(0, 1) ? -1 : 127 + wsc);
+    { dnnc_sfconv2d_params q; /* the same fields in the same order */
+      memcpy(&q, &p, sizeof q);
+      dnnc_sfconv2d_f32(x, w, bp, y1, &q, pick(0, 1) ? -1 : 127 + wsc); }
     if (t % 50 == 7) { for (i = 0; i < ny; i++) if (!(y0[i] == y1[i]) && !(isnan(y0[i]) && isnan(y1[i]))) { bad++; printf("inf case %d\\n", t); break; } }
     else bad += cmp(y0, y1, ny, "conv", t);
     free(x); free(w); free(b); free(y0); free(y1);
@@ -81,7 +87,9 @@ int main(void) {
     for (i = 0; i < p.M * p.N; i++) c[i] = rnd(xs + wsc);
     { const float *cp = pick(0, 3) ? c : NULL;
       dnnc_gemm_f32_ref(a, b, cp, y0, &p);
-      dnnc_sfgemm_f32(a, b, cp, y1, &p, pick(0, 1) ? -1 : 127 + wsc); }
+      dnnc_sfgemm_params q;
+      memcpy(&q, &p, sizeof q);
+      dnnc_sfgemm_f32(a, b, cp, y1, &q, pick(0, 1) ? -1 : 127 + wsc); }
     bad += cmp(y0, y1, p.M * p.N, "gemm", t);
     free(a); free(b); free(c);
     free(y0); free(y1);
