@@ -334,3 +334,98 @@ void dnnc_sfgemm_f32(const float *a, const float *b, const float *c, float *y, c
     }
   }
 }
+
+/* Output rows [oy0, oy1) of a convolution whose input and output may be row
+   rings (kernels/rows.h: row r of a channel at (r % ring) * width), for fused
+   patch execution. The activation exponent is the largest over the input rows
+   these output rows read; one pixel x up to 4 channels per block. */
+void dnnc_sfconv2d_rows_f32(const float *x, int32_t xring, const float *w, const float *b, float *y, int32_t yring,
+                            int32_t oy0, int32_t oy1, const dnnc_sfconv2d_params *p, int32_t wemax) {
+  const int32_t cin_g = p->cin / p->group, cout_g = p->cout / p->group;
+  const int32_t kk = p->kh * p->kw, ws = cin_g * kk;
+  const size_t xplane = (size_t)xring * p->iw, yplane = (size_t)yring * p->ow;
+  const int32_t we = wemax >= 0 ? wemax : sf_emax(w, (size_t)p->cout * ws);
+  int32_t xe = 0, r0, r1, r, c, g, oc, oy, ox, ic, ky, kx, j, e2;
+  if (oy1 <= oy0) return;
+  r0 = oy0 * p->sh - p->pt;
+  r1 = (oy1 - 1) * p->sh - p->pt + (p->kh - 1) * p->dh + 1;
+  if (r0 < 0) r0 = 0;
+  if (r1 > p->ih) r1 = p->ih;
+  for (c = 0; c < p->cin; c++)
+    for (r = r0; r < r1; r++) {
+      const int32_t e = sf_emax(x + (size_t)c * xplane + (size_t)(r % xring) * p->iw, (size_t)p->iw);
+      if (e < 0) xe = -1;
+      if (xe >= 0 && e > xe) xe = e;
+    }
+  if (xe == 0) xe = 1;
+  if (we < 0) xe = -1;
+  e2 = xe + we - 282;
+  for (oy = oy0; oy < oy1; oy++) {
+    int32_t ky0, ky1;
+    tap_range(oy, p->sh, p->pt, p->dh, p->kh, p->ih, &ky0, &ky1);
+    for (g = 0; g < p->group; g++) {
+      const float *xg = x + (size_t)g * cin_g * xplane;
+      for (oc = 0; oc < cout_g;) {
+        const int32_t nb = cout_g - oc >= 4 ? 4 : cout_g - oc;
+        const int32_t co = g * cout_g + oc;
+        const float *w0 = w + (size_t)co * ws;
+        float *y0 = y + (size_t)co * yplane + (size_t)(oy % yring) * p->ow;
+        for (ox = 0; ox < p->ow; ox++) {
+          int32_t kx0, kx1;
+          const int32_t ix0 = ox * p->sw - p->pl;
+          tap_range(ox, p->sw, p->pl, p->dw, p->kw, p->iw, &kx0, &kx1);
+          if (xe < 0) {
+            /* inf or nan in the rows read: plain float sums */
+            float f[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (ic = 0; ic < cin_g; ic++)
+              for (ky = ky0; ky < ky1; ky++) {
+                const float *xr = xg + (size_t)ic * xplane + (size_t)((oy * p->sh - p->pt + ky * p->dh) % xring) * p->iw + ix0;
+                for (kx = kx0; kx < kx1; kx++)
+                  for (j = 0; j < nb; j++) f[j] += xr[kx * p->dw] * w0[(size_t)j * ws + ic * kk + ky * p->kw + kx];
+              }
+            for (j = 0; j < nb; j++) {
+              float v = b ? b[co + j] + f[j] : f[j];
+              y0[(size_t)j * yplane + ox] = clampf(v, p->act_min, p->act_max);
+            }
+          } else {
+            int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            for (ic = 0; ic < cin_g; ic++) {
+              const float *wi = w0 + ic * kk;
+              for (ky = ky0; ky < ky1; ky++) {
+                const float *xr = xg + (size_t)ic * xplane + (size_t)((oy * p->sh - p->pt + ky * p->dh) % xring) * p->iw + ix0;
+                const float *kr = wi + ky * p->kw;
+                for (kx = kx0; kx < kx1; kx++) {
+                  int32_t xm, c0;
+                  uint32_t xd, cd;
+                  SF_DEC(fbits(xr + kx * p->dw), xm, xd, xe);
+                  SF_DEC(fbits(kr + kx), c0, cd, we);
+                  SF_MAC(a0, xm, xd, c0, cd);
+                  if (nb == 4) {
+                    SF_DEC(fbits(kr + kx + ws), c0, cd, we); SF_MAC(a1, xm, xd, c0, cd);
+                    SF_DEC(fbits(kr + kx + 2 * ws), c0, cd, we); SF_MAC(a2, xm, xd, c0, cd);
+                    SF_DEC(fbits(kr + kx + 3 * ws), c0, cd, we); SF_MAC(a3, xm, xd, c0, cd);
+                  } else {
+                    for (j = 1; j < nb; j++) {
+                      SF_DEC(fbits(kr + kx + (size_t)j * ws), c0, cd, we);
+                      if (j == 1) SF_MAC(a1, xm, xd, c0, cd);
+                      else SF_MAC(a2, xm, xd, c0, cd);
+                    }
+                  }
+                }
+              }
+            }
+            {
+              const int64_t acc[4] = {a0, a1, a2, a3};
+              for (j = 0; j < nb; j++) {
+                float v = sf_tof(acc[j], e2);
+                if (b) v += b[co + j];
+                y0[(size_t)j * yplane + ox] = clampf(v, p->act_min, p->act_max);
+              }
+            }
+          }
+        }
+        oc += nb;
+      }
+    }
+  }
+}

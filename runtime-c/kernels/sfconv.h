@@ -32,5 +32,8 @@ typedef struct {
    the output); inputs holding inf or nan take plain float loops. */
 void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y, const dnnc_sfconv2d_params *p, int32_t wemax);
 void dnnc_sfgemm_f32(const float *a, const float *b, const float *c, float *y, const dnnc_sfgemm_params *p, int32_t wemax);
+/* output rows [oy0, oy1) with row-ring input/output (see kernels/rows.h), for fused patches */
+void dnnc_sfconv2d_rows_f32(const float *x, int32_t xring, const float *w, const float *b, float *y, int32_t yring,
+                            int32_t oy0, int32_t oy1, const dnnc_sfconv2d_params *p, int32_t wemax);
 
 #endif

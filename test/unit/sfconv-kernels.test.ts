@@ -66,7 +66,15 @@ int main(void) {
     dnnc_conv2d_f32_ref(x, w, bp, y0, &p);
     { dnnc_sfconv2d_params q; /* the same fields in the same order */
       memcpy(&q, &p, sizeof q);
-      dnnc_sfconv2d_f32(x, w, bp, y1, &q, pick(0, 1) ? -1 : 127 + wsc); }
+      dnnc_sfconv2d_f32(x, w, bp, y1, &q, pick(0, 1) ? -1 : 127 + wsc);
+      if (p.n == 1 && t % 50 != 7) { /* the row-range variant over whole tensors (ring = height), in two ranges */
+        float *y2 = malloc(sizeof(float) * ny);
+        const int mid = pick(0, p.oh);
+        dnnc_sfconv2d_rows_f32(x, p.ih, w, bp, y2, p.oh, 0, mid, &q, -1);
+        dnnc_sfconv2d_rows_f32(x, p.ih, w, bp, y2, p.oh, mid, p.oh, &q, 127 + wsc);
+        bad += cmp(y0, y2, ny, "conv rows", t);
+        free(y2);
+      } }
     if (t % 50 == 7) { for (i = 0; i < ny; i++) if (!(y0[i] == y1[i]) && !(isnan(y0[i]) && isnan(y1[i]))) { bad++; printf("inf case %d\\n", t); break; } }
     else bad += cmp(y0, y1, ny, "conv", t);
     free(x); free(w); free(b); free(y0); free(y1);
