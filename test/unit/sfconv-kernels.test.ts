@@ -1,13 +1,16 @@
 // The no-FPU float kernels (runtime-c/kernels/sfconv.c: integer mantissa
 // products in an int64 accumulator) against the float reference kernels on
 // seeded random shapes and value ranges (zeros, denormals, mixed magnitudes),
-// under ASan/UBSan. Tolerance: |err| <= 1e-5 * (1 + max|y_ref|) per output tensor,
+// under ASan/UBSan on host and built for rv32imc under qemu-system-riscv32. Tolerance: |err| <= 1e-5 * (1 + max|y_ref|) per output tensor,
 // tighter than verify's 1e-4.
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, tmpDir } from '../helpers.js';
+import { getTarget } from '../../compiler/targets/target.js';
+import { rv32LinkFlags } from '../../compiler/runners/qemu-riscv32.js';
+import type { Compiled } from '../../compiler/driver.js';
 
 const HARNESS = `
 #include <stdio.h>
@@ -121,4 +124,25 @@ describe('no-FPU float kernels (sfconv)', () => {
     expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);
     expect(r.status).toBe(0);
   });
+});
+
+describe('no-FPU float kernels on rv32imc (qemu-system-riscv32)', () => {
+  it('match the float reference kernels (libgcc soft-float) on the same random shapes', () => {
+    const t = getTarget('esp32c3')!;
+    const dir = tmpDir('sfconv-rv32');
+    fs.writeFileSync(path.join(dir, 't.c'), HARNESS);
+    const rt = path.join(ROOT, 'runtime-c');
+    const k = (f: string) => path.join(rt, 'kernels', f);
+    // the verify build of the C3 (picolibc, semihosting) with the memory map of an empty model
+    const none = { golden: { inputs: [], expected: [] }, code: { weightBytes: 0, arenaBytes: 0, outputs: [] } } as unknown as Compiled;
+    const [cc, ...ccArgs] = t.cc;
+    const b = spawnSync(cc!, [...ccArgs, ...t.cflags, '-I', path.join(rt, 'include'), '-I', path.join(rt, 'kernels'),
+      path.join(dir, 't.c'), k('sfconv.c'), k('conv.c'), k('gemm.c'), '-o', path.join(dir, 't.elf'), ...rv32LinkFlags(none), ...t.ldflags, '-lm'],
+    { encoding: 'utf8' });
+    expect(b.status, b.stderr).toBe(0);
+    const [qemu, ...qargs] = t.run;
+    const r = spawnSync(qemu!, [...qargs, path.join(dir, 't.elf')], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);
+    expect(r.status).toBe(0);
+  }, 150_000);
 });
