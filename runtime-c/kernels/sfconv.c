@@ -14,10 +14,15 @@
 #include <math.h>
 #include "sfconv.h"
 
+/* the bits of *p (a union read: one aligned load; memcpy from a float
+   pointer compiles to byte loads on rv32imc) */
 static uint32_t fbits(const float *p) {
-  uint32_t u;
-  memcpy(&u, p, sizeof u);
-  return u;
+  union {
+    float f;
+    uint32_t u;
+  } v;
+  v.f = *p;
+  return v.u;
 }
 
 static float clampf(float v, float lo, float hi) {
