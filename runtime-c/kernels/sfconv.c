@@ -9,6 +9,7 @@
    by less than one unit (the largest product is >= 2^28 units), so an output
    of K products is within 2 * K units of the exact sum; converted to float
    once (round to nearest), then bias, alpha/beta and the clamp in float.
+   Zero inputs (ReLU outputs) are skipped: their terms are exactly 0.
    Tensors holding inf or nan take plain float loops (sf_conv_float, sf_gemm_float). */
 #include <string.h>
 #include <math.h>
@@ -234,10 +235,12 @@ void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y,
                   const float *kr = k0 + ky * kw;
                   for (kx = 0; kx < kw; kx++) {
                     const float *xp = xr + kx * dw;
+                    const uint32_t u0 = fbits(xp), u1 = fbits(xp + sw);
                     int32_t x0, x1, c;
                     uint32_t d0, d1, cd;
-                    SF_DEC(fbits(xp), x0, d0, xe);
-                    SF_DEC(fbits(xp + sw), x1, d1, xe);
+                    if (((u0 | u1) << 1) == 0u) continue; /* both zero (ReLU outputs): no term */
+                    SF_DEC(u0, x0, d0, xe);
+                    SF_DEC(u1, x1, d1, xe);
                     SF_DEC(fbits(kr + kx), c, cd, we);
                     SF_MAC(a00, x0, d0, c, cd); SF_MAC(a01, x1, d1, c, cd);
                     SF_DEC(fbits(kr + kx + ws), c, cd, we);
@@ -266,10 +269,12 @@ void dnnc_sfconv2d_f32(const float *x, const float *w, const float *b, float *y,
                   const float *kr = k0 + ky * kw;
                   for (kx = 0; kx < kw; kx++) {
                     const float *xp = xr + kx * dw;
+                    const uint32_t u0 = fbits(xp), u1 = fbits(xp + sw);
                     int32_t x0, x1, c;
                     uint32_t d0, d1, cd;
-                    SF_DEC(fbits(xp), x0, d0, xe);
-                    SF_DEC(fbits(xp + sw), x1, d1, xe);
+                    if (((u0 | u1) << 1) == 0u) continue; /* both zero (ReLU outputs): no term */
+                    SF_DEC(u0, x0, d0, xe);
+                    SF_DEC(u1, x1, d1, xe);
                     SF_DEC(fbits(kr + kx), c, cd, we);
                     SF_MAC(a0, x0, d0, c, cd); SF_MAC(a1, x1, d1, c, cd);
                   }
@@ -309,9 +314,11 @@ void dnnc_sfgemm_f32(const float *a, const float *b, const float *c, float *y, c
         int64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (k = 0; k < K; k++) {
           const float *br = bc + (size_t)k * bk;
+          const uint32_t u = fbits(ar + k);
           int32_t xm, wm;
           uint32_t xd, wd;
-          SF_DEC(fbits(ar + k), xm, xd, xe);
+          if ((u << 1) == 0u) continue; /* zero: no term */
+          SF_DEC(u, xm, xd, xe);
           SF_DEC(fbits(br), wm, wd, we); SF_MAC(a0, xm, xd, wm, wd);
           SF_DEC(fbits(br + bn), wm, wd, we); SF_MAC(a1, xm, xd, wm, wd);
           SF_DEC(fbits(br + 2 * bn), wm, wd, we); SF_MAC(a2, xm, xd, wm, wd);
@@ -400,9 +407,11 @@ void dnnc_sfconv2d_rows_f32(const float *x, int32_t xring, const float *w, const
                 const float *xr = xg + (size_t)ic * xplane + (size_t)((oy * p->sh - p->pt + ky * p->dh) % xring) * p->iw + ix0;
                 const float *kr = wi + ky * p->kw;
                 for (kx = kx0; kx < kx1; kx++) {
+                  const uint32_t u = fbits(xr + kx * p->dw);
                   int32_t xm, c0;
                   uint32_t xd, cd;
-                  SF_DEC(fbits(xr + kx * p->dw), xm, xd, xe);
+                  if ((u << 1) == 0u) continue; /* zero: no term */
+                  SF_DEC(u, xm, xd, xe);
                   SF_DEC(fbits(kr + kx), c0, cd, we);
                   SF_MAC(a0, xm, xd, c0, cd);
                   if (nb == 4) {
