@@ -9,6 +9,7 @@ import { bstrides } from '../loops.js';
 import type { Node } from '../../../ir/graph.js';
 import { to3 } from './conv-nd.js';
 import { emitRowsDense, emitHalfConv } from './wrows.js';
+import { useSoftMac, weightEmax } from './sfconv.js';
 
 function requireF32(n: Node): void {
   for (const v of [...n.inputs, ...n.outputs]) {
@@ -34,6 +35,12 @@ registerKernel({
     if (r > 2 || x.type.dtype === 'float64') return emitConvNd(ctx);
     requireF32(n);
     const [amin, amax] = actRange(n);
+    const we = useSoftMac(ctx) && !ctx.weightRows?.(w) ? weightEmax(w) : null;
+    if (we !== null) {
+      ctx.use('sfconv');
+      const sp = ctx.decl('sfconv', 'dnnc_sfconv2d_params', `{ ${conv2dFields(n, xs, ys)}, ${amin}, ${amax} }`);
+      return `  dnnc_sfconv2d_f32(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${sp}, ${we});\n`;
+    }
     ctx.use('conv');
     const params = ctx.decl('conv', 'dnnc_conv2d_params',
       `{ ${conv2dFields(n, xs, ys)}, ${amin}, ${amax} }`);
@@ -64,6 +71,13 @@ registerKernel({
       [csm, csn] = st as [number, number];
     }
     const [amin, amax] = actRange(n);
+    const we = useSoftMac(ctx) && !ta ? weightEmax(b) : null;
+    if (we !== null) {
+      ctx.use('sfconv');
+      const sp = ctx.decl('sfgemm', 'dnnc_sfgemm_params',
+        `{ ${M}, ${N}, ${K}, ${ta}, ${tb}, ${cfloat(n.float('alpha', 1))}, ${cfloat(n.float('beta', 1))}, ${csm}, ${csn}, ${amin}, ${amax} }`);
+      return `  dnnc_sfgemm_f32(${ctx.cptr(a)}, ${ctx.cptr(b)}, ${c ? ctx.cptr(c) : 'NULL'}, ${ctx.ptr(y)}, &${sp}, ${we});\n`;
+    }
     ctx.use('gemm');
     const params = ctx.decl('gemm', 'dnnc_gemm_params',
       `{ ${M}, ${N}, ${K}, ${ta}, ${tb}, ${cfloat(n.float('alpha', 1))}, ${cfloat(n.float('beta', 1))}, ${csm}, ${csn}, ${amin}, ${amax} }`);

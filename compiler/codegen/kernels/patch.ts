@@ -2,6 +2,7 @@
 // body computes its next rows with a row-range kernel (runtime-c
 // kernels/rows.c). Intermediate tensors are rings in the node's planned
 // scratch area; the chain's inputs and outputs are whole tensors.
+import { useSoftMac, weightEmax } from './sfconv.js';
 import { registerKernel, type EmitCtx } from './registry.js';
 import { conv2dFields } from './geometry.js';
 import { cfloat, ccomment, ctype } from '../c.js';
@@ -66,6 +67,13 @@ registerKernel({
         case 'Conv': {
           const x = n.inputs[0]!, w = n.inputs[1]!, b = n.inputs[2] ?? null;
           const [amin, amax] = actRange(n);
+          const we = useSoftMac(ctx) ? weightEmax(w) : null;
+          if (we !== null) { // no FPU: integer-mantissa rows (kernels/sfconv.c)
+            ctx.use('sfconv');
+            const sp = ctx.decl('sfconv', 'dnnc_sfconv2d_params', `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ${amin}, ${amax} }`);
+            call = `dnnc_sfconv2d_rows_f32(${ptr(x, true)}, ${ring(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ptr(y, false)}, ${ring(y)}, ${range}, &${sp}, ${we})`;
+            break;
+          }
           const params = ctx.decl('conv', 'dnnc_conv2d_params', `{ ${conv2dFields(n, x.type.shape, y.type.shape)}, ${amin}, ${amax} }`);
           call = `dnnc_conv2d_rows_f32(${ptr(x, true)}, ${ring(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ptr(y, false)}, ${ring(y)}, ${range}, &${params})`;
           break;
