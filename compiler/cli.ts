@@ -19,6 +19,7 @@ import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './
 import { benchGenerate } from './generate-run.js';
 import { addTrainOptions, compileTrainCommand, inspectTrainCommand, type TrainCliOpts } from './train-cli.js';
 import { rspListing, RSP_KERNELS } from './rsp/listing.js';
+import { rspReport, formatRspReport } from './rsp/report.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -226,6 +227,10 @@ export function buildProgram(): Command {
     if (o.train) return void process.stdout.write(await inspectTrainCommand(model, opts, o));
     if (o.tiles && !opts.tile) opts.tile = {};
     const { graph, target } = lower(model, opts);
+    if (opts.rsp && !o.printIr && !o.printAfter && !o.memory) {
+      process.stdout.write(formatRspReport(rspReport(graph)));
+      return;
+    }
     if (o.tiles) {
       process.stdout.write(formatTileTable(tileTable(graph)));
       return;

@@ -1,0 +1,70 @@
+// --rsp wired end to end: the rsp pass picks the int16 layers with an exactly
+// matching RSP kernel, the codegen emits the microcode as C data and the
+// dispatcher call, and the N64 ROM (mupen64plus with the low-level RSP plugin
+// mupen64plus-rsp-z64) computes the same output bits as the CPU int16 build.
+import { describe, it, expect } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { lower, compile } from '../../compiler/driver.js';
+import { verify } from '../../compiler/verify.js';
+import { getTarget } from '../../compiler/targets/target.js';
+import { rspReport } from '../../compiler/rsp/report.js';
+import { haveCommand } from '../../compiler/toolchain.js';
+import { example, dnnc } from '../helpers.js';
+
+const EMU = getTarget('n64')!.emulators!.mupen64plus!;
+const HAVE = fs.existsSync(process.env.DNNC_MUPEN64PLUS || EMU.command) && haveCommand('stdbuf') && haveCommand(EMU.cc[0]!)
+  && fs.existsSync('/usr/lib/x86_64-linux-gnu/mupen64plus/mupen64plus-rsp-z64.so');
+const Q = { dtype: 'int16' as const, calibrateRandom: 4 };
+
+describe('--rsp decisions', () => {
+  it('puts the example cnn 3x3 convolutions on the RSP (48-bit accumulator) and says why the rest stays on the CPU', () => {
+    const { graph } = lower(example('cnn'), { target: 'n64', quantize: Q, rsp: true });
+    const rows = rspReport(graph);
+    const conv = rows.filter((r) => r.op === 'QConv');
+    expect(conv.length).toBe(2);
+    for (const r of conv) {
+      expect(r.where).toBe('RSP');
+      expect(r.why).toMatch(/conv3x3, 48-bit/);
+      expect(r.cycles!).toBeGreaterThan(0);
+      expect(r.dmaBytes!).toBeGreaterThan(0);
+    }
+    for (const r of rows.filter((r) => r.where === 'CPU')) expect(r.why.length).toBeGreaterThan(3);
+  });
+
+  it('needs --quantize int16 and an RSP', () => {
+    expect(dnnc(['inspect', example('cnn'), '--target', 'n64', '--rsp']).stderr).toMatch(/--rsp needs --quantize int16/);
+    expect(dnnc(['inspect', example('cnn'), '--target', 'host', '--rsp', '--quantize', 'int16', '--calibrate-random', '2']).stderr).toMatch(/has no RSP/);
+  });
+
+  it('changes no generated C without --rsp, and the --rsp C holds the microcode and the CPU fallback', async () => {
+    const plain = await compile(example('cnn'), { target: 'n64', quantize: Q, reference: false });
+    const rsp = await compile(example('cnn'), { target: 'n64', quantize: Q, rsp: true, reference: false });
+    const m0 = plain.code.files['model.c']!, m1 = rsp.code.files['model.c']!;
+    expect(m0).not.toMatch(/rsp/i);
+    expect(m1).toMatch(/dnnc_rsp_run_layer\(/);
+    expect(m1).toMatch(/dnnc_qconv2d_i16\(/);
+    expect(rsp.code.kernels).toContain('rspdispatch');
+  });
+});
+
+async function romOutput(rsp: boolean) {
+  const r = await verify(example('cnn'), { target: 'n64', emulator: 'mupen64plus', keep: true, quantize: Q, rsp, tolerance: 1e-2 });
+  const log = fs.readFileSync(path.join(r.dir, 'emulator.log'), 'utf8');
+  fs.rmSync(r.dir, { recursive: true, force: true });
+  const lines = log.split('\n').filter((l) => l.startsWith('Core: IS64: ')).map((l) => l.slice(12));
+  const at = lines.findIndex((l) => l.startsWith('DNNC-OUTPUT'));
+  return { r, lines, hex: lines[at + 1] ?? '' };
+}
+
+describe.skipIf(!HAVE)('--rsp in mupen64plus (low-level RSP plugin)', () => {
+  it('the example cnn: RSP build output equals the CPU int16 build bit for bit', async () => {
+    const cpu = await romOutput(false);
+    const rsp = await romOutput(true);
+    expect(rsp.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false); // no dispatcher timeout / fallback
+    expect(rsp.r.notes!.join('\n')).toMatch(/mupen64plus-rsp-z64/);
+    expect(cpu.hex).toMatch(/^[0-9a-f]{80}$/);
+    expect(rsp.hex).toBe(cpu.hex);
+    expect(rsp.r.pass).toBe(true);
+  }, 300_000);
+});
