@@ -1,4 +1,4 @@
-// --rsp (n64, int16): mark the layers that run as RSP tasks. Each QConv whose
+// --rsp (n64, int16): mark the layers that run as RSP tasks. Each QConv / QMaxPool whose
 // int16 numerics have an exactly matching RSP kernel (compiler/rsp/plan.ts:
 // pointwise and 3x3 / stride 1 / pad 1, the accumulator mode chosen by the
 // exactness checks of compiler/rsp) gets the attribute `rsp` = 1; every other

@@ -11,6 +11,7 @@ import type { Node } from '../../ir/graph.js';
 import { Rsp } from './sim.js';
 import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
+import { maxpoolKernel } from './kernels/pool.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -24,7 +25,7 @@ export interface RspTask {
 }
 
 export interface RspLayerPlan {
-  kind: 'pointwise' | 'conv3x3';
+  kind: 'pointwise' | 'conv3x3' | 'maxpool2x2';
   acc: 32 | 48;
   tasks: RspTask[];
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
@@ -49,7 +50,8 @@ function requants(n: Node, Co: number): Requant[] {
 }
 
 export function rspDecide(n: Node): RspDecision {
-  if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' || n.op === 'QMaxPool' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
+  if (n.op === 'QMaxPool') return decidePool(n);
+  if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
   const x = n.inputs[0]!, w = n.inputs[1]!, y = n.outputs[0]!;
   if (x.type.dtype !== 'int16') return { rsp: false, reason: `${x.type.dtype} (RSP kernels are int16)` };
   if (n.int('raw', 0) || n.ints('mult')) return { rsp: false, reason: 'not the int16 shift requantization' };
@@ -123,6 +125,27 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
 }
 
+/** 2x2 / stride 2 max pooling (no padding): the N*C*OH output rows in tiles of whole row pairs, one contiguous SP DMA each. */
+function decidePool(n: Node): RspDecision {
+  const x = n.inputs[0]!, y = n.outputs[0]!;
+  if (x.type.dtype !== 'int16') return { rsp: false, reason: `${x.type.dtype} (RSP kernels are int16)` };
+  const xs = x.type.shape, ys = y.type.shape;
+  const k = n.ints('kernel_shape') ?? [], s = n.ints('strides') ?? [], p = n.ints('pads') ?? [0, 0, 0, 0], d = n.ints('dilations') ?? [1, 1];
+  if (xs.length !== 4 || k.join() !== '2,2' || s.join() !== '2,2' || p.some((v) => v) || d.some((v) => v !== 1)) return { rsp: false, reason: 'only 2x2 / stride 2 / no padding' };
+  const H = xs[2]!, W = xs[3]!, OH = ys[2]!, OW = ys[3]!;
+  if (H !== 2 * OH || W !== 2 * OW) return { rsp: false, reason: 'odd input size' };
+  if (OW % 8) return { rsp: false, reason: `output width ${OW} is not a multiple of 8` };
+  const R = xs[0]! * xs[1]! * OH, rowB = W * 2;
+  for (let rows = R; rows >= 1; rows--) {
+    if (R % rows || rows * 2 * rowB > 4096) continue;
+    let kernel: RspKernel;
+    try { kernel = maxpoolKernel({ rows, OW }); } catch { continue; }
+    const task: RspTask = { kernel, ntiles: R / rows, inOff: 0, inStride: rows * 2 * rowB, inLen: dmaLen(rows * 2 * rowB), outOff: 0, outStride: rows * OW * 2, outLen: dmaLen(rows * OW * 2) };
+    return { rsp: true, plan: { kind: 'maxpool2x2', acc: 32, tasks: [task], inBytes: R * 2 * rowB, outBytes: R * OW * 2 } };
+  }
+  return { rsp: false, reason: 'no tile fits DMEM' };
+}
+
 export interface RspCost { instructions: number; dmaBytes: number; staticInstructions: number }
 
 /** Run the layer's tasks on zero input in the simulator: executed instructions (= static cycles of the model) and DMA bytes. */
@@ -134,7 +157,7 @@ export function rspSimulate(plan: RspLayerPlan): RspCost {
     rsp.rdram.set(t.kernel.constData, cAt);
     rsp.dmem.fill(0);
     const dv = new DataView(rsp.dmem.buffer);
-    const words = [t.ntiles, cAt, dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8), 0,
+    const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
       xAt + t.inOff, t.inStride, t.inLen, 0, 0, 0, 0, 0, yAt + t.outOff, t.outStride, t.outLen, 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
     rsp.loadImem(t.kernel.image.imem);

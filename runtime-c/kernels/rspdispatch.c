@@ -57,7 +57,7 @@ static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_ba
   SP_RD_LEN = ((u->text_bytes + 7u) & ~7u) - 1u;
   if (!sp_wait_dma()) return 0;
   /* params block -> DMEM 0x000 (the const block follows by the microcode's own DMA) */
-  w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = ((u->cdata_bytes + 7u) & ~7u) - 1u; w[3] = 0;
+  w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = u->cdata_bytes ? ((u->cdata_bytes + 7u) & ~7u) - 1u : 0u; w[3] = 0;
   w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = 0;
   w[8] = 0; w[9] = 0; w[10] = 0; w[11] = 0;
   w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = 0;

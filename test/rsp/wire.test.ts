@@ -32,7 +32,7 @@ const HAVE = fs.existsSync(process.env.DNNC_MUPEN64PLUS || EMU.command) && haveC
 const Q = { dtype: 'int16' as const, calibrateRandom: 4 };
 
 describe('--rsp decisions', () => {
-  it('puts the example cnn 3x3 convolutions on the RSP (48-bit accumulator) and says why the rest stays on the CPU', () => {
+  it('puts the example cnn 3x3 convolutions (48-bit accumulator) and its 2x2 max pool on the RSP and says why the rest stays on the CPU', () => {
     const { graph } = lower(example('cnn'), { target: 'n64', quantize: Q, rsp: true });
     const rows = rspReport(graph);
     const conv = rows.filter((r) => r.op === 'QConv');
@@ -43,6 +43,7 @@ describe('--rsp decisions', () => {
       expect(r.cycles!).toBeGreaterThan(0);
       expect(r.dmaBytes!).toBeGreaterThan(0);
     }
+    expect(rows.find((r) => r.op === 'QMaxPool')).toMatchObject({ where: 'RSP', why: expect.stringMatching(/^maxpool2x2/) });
     for (const r of rows.filter((r) => r.where === 'CPU')) expect(r.why.length).toBeGreaterThan(3);
   });
 

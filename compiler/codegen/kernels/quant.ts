@@ -138,7 +138,10 @@ registerKernel({
     ctx.use('qpool');
     const params = ctx.decl('qpool', 'dnnc_pool2d_params',
       `{ ${xs[0]! * xs[1]!}, ${ih}, ${iw}, ${oh}, ${ow}, ${kh}, ${kw}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${pb}, ${pr}, ${n.int('count_include_pad', 0)} }`);
-    if (n.op === 'QMaxPool') return `  ${fn(ctx, `dnnc_maxpool2d_${sfx}`)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
+    if (n.op === 'QMaxPool') {
+      const call = `  ${fn(ctx, `dnnc_maxpool2d_${sfx}`)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
+      return n.int('rsp', 0) ? emitRspConv(ctx, call) : call;
+    }
     return `  dnnc_avgpool2d_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params}, ${n.int('x_zp', 0)});\n`;
   },
 });

@@ -16,7 +16,7 @@ function bytes(b: Uint8Array): string {
   return `{\n${rows.join(',\n')}\n}`;
 }
 
-/** The RSP dispatch of a QConv node, with `cpuCall` (C statements) as the fallback. */
+/** The RSP dispatch of a QConv / QMaxPool node (the rsp pass set rsp = 1), with `cpuCall` (C statements) as the fallback. */
 export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   const n = ctx.node;
   const d = rspDecide(n);
@@ -35,7 +35,7 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   const pd = p.pad ?? { C: 0, H: 0, W: 0, IWp: 0 };
   const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u }`);
   const x = n.inputs[0]!, y = n.outputs[0]!;
-  const desc = `/* RSP: ${p.kind}, ${p.acc}-bit accumulator, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
+  const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
   if (p.pad) {
     const padN = pd.C * (pd.H + 2) * pd.IWp;
     const buf = ctx.local('rsp_pad');
