@@ -1,6 +1,6 @@
 // --rsp (n64, int16): mark the layers that run as RSP tasks. Each QConv / QMaxPool whose
 // int16 numerics have an exactly matching RSP kernel (compiler/rsp/plan.ts:
-// pointwise and 3x3 / stride 1 / pad 1, the accumulator mode chosen by the
+// pointwise, 3x3 and 3x3 depthwise (stride 1 / pad 1), the accumulator mode chosen by the
 // exactness checks of compiler/rsp) gets the attribute `rsp` = 1; every other
 // candidate gets `rsp_cpu` = the reason it stays on the CPU. The codegen
 // (compiler/codegen/kernels/rsp.ts) emits the tasks and the dispatcher call

@@ -1,5 +1,5 @@
 // `--rsp`: which int16 layers run as RSP tasks, and the tasks themselves.
-// rspLayerPlan() decides per node (QConv pointwise and 3x3 / stride 1 /
+// rspDecide() decides per node (QConv pointwise, 3x3 and depthwise 3x3 / stride 1 /
 // pad 1, int16, batch 1) whether an RSP kernel gives exactly the CPU int16
 // result (the eligibility checks of compiler/rsp) and returns the tasks:
 // one generated microcode per output-channel group plus the params block
@@ -12,6 +12,7 @@ import { Rsp } from './sim.js';
 import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
+import { depthwiseKernel } from './kernels/depthwise.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -25,7 +26,7 @@ export interface RspTask {
 }
 
 export interface RspLayerPlan {
-  kind: 'pointwise' | 'conv3x3' | 'maxpool2x2';
+  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2';
   acc: 32 | 48;
   tasks: RspTask[];
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
@@ -64,11 +65,15 @@ export function rspDecide(n: Node): RspDecision {
   const k = n.ints('kernel_shape') ?? ws.slice(2);
   const s = n.ints('strides') ?? [1, 1], d = n.ints('dilations') ?? [1, 1], p = n.ints('pads') ?? [0, 0, 0, 0];
   if (s.some((v) => v !== 1) || d.some((v) => v !== 1)) return { rsp: false, reason: 'stride/dilation != 1' };
-  if (group !== 1) return { rsp: false, reason: group === xs[1] ? 'depthwise: RSP kernel exists, layer dispatcher not wired yet' : `group ${group}` };
   const Ci = xs[1]!, H = xs[2]!, W = xs[3]!, Co = ys[1]!;
+  if (group !== 1 && !(group === Ci && Co === Ci)) return { rsp: false, reason: `group ${group}` };
   const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
   const rq = requants(n, Co);
   try {
+    if (group !== 1) {
+      if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq) };
+      return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
+    }
     if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq) };
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq) };
   } catch (e) {
@@ -123,6 +128,36 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, (H - OH) * W * 2) });
   }
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
+}
+
+/** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */
+function planDw(C: number, H: number, W: number, w: number[], rq: Requant[]): RspLayerPlan {
+  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
+  const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < 9; i++) a += Math.abs(w[c * 9 + i]!); return a; });
+  const wmul = acc === 48 ? 2 : 1;
+  let best: { OH: number; cg: number; tiles: number } | undefined;
+  for (let OH = H; OH >= 1; OH--) {
+    if (H % OH || (OH + 2) * rowB > 4096 || (planeB - (OH + 2) * rowB) > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
+    for (let cg = Math.min(C, 256); cg >= 1; cg--) {
+      if (C % cg) continue;
+      const constB = cg * 32 * wmul + cg * 16 + 16;
+      if (64 + Math.ceil(constB / 16) * 16 + 2 * cg * (OH + 2) * rowB + 2 * cg * OH * W * 2 > DMEM_SIZE) continue;
+      // each task reloads its microcode and const block: fewer tasks first, then fewer tiles
+      const tiles = 4 * (C / cg) + (C / cg) * (H / OH);
+      if (!best || tiles < best.tiles) best = { OH, cg, tiles };
+      break;
+    }
+  }
+  if (!best) throw new Error(`depthwise ${C}ch ${H}x${W}: no tile fits DMEM / the SP DMA skip field`);
+  const { OH, cg } = best;
+  const tasks: RspTask[] = [];
+  for (let c0 = 0; c0 < C; c0 += cg) {
+    const kernel = depthwiseKernel({ C: cg, OH, OW: W, weights: w.slice(c0 * 9, (c0 + cg) * 9), requant: rq.slice(c0, c0 + cg), acc });
+    tasks.push({ kernel, ntiles: H / OH, inOff: c0 * planeB, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, cg, planeB - (OH + 2) * rowB),
+      outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, cg, (H - OH) * W * 2) });
+  }
+  return { kind: 'depthwise3x3', acc, tasks, pad: { C, H, W, IWp }, inBytes: C * planeB, outBytes: C * H * W * 2 };
 }
 
 /** 2x2 / stride 2 max pooling (no padding): the N*C*OH output rows in tiles of whole row pairs, one contiguous SP DMA each. */

@@ -63,6 +63,20 @@ describe('--rsp decisions', () => {
   });
 });
 
+/** A MobileNet-style block: 3x3 depthwise (16 channels, 16x16) + ReLU, pointwise 16->16 + ReLU. */
+function depthwiseModel(): string {
+  const b = new OnnxBuilder('dw');
+  b.input('x', 'float32', [1, 16, 16, 16]);
+  const w1 = b.init('w1', seededTensor([16, 1, 3, 3], 21, 0.5)), b1 = b.init('b1', seededTensor([16], 22, 0.1));
+  const w2 = b.init('w2', seededTensor([16, 16, 1, 1], 23, 0.3)), b2 = b.init('b2', seededTensor([16], 24, 0.1));
+  const [h] = b.node('Conv', ['x', w1, b1], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: 16 });
+  const [r] = b.node('Relu', [h!]);
+  const [z] = b.node('Conv', [r!, w2, b2], { kernel_shape: [1, 1] });
+  b.node('Relu', [z!], {}, ['y']);
+  b.output('y', 'float32', [1, 16, 16, 16]);
+  return writeModel(b, tmpDir('rsp-dw'));
+}
+
 async function romOutput(rsp: boolean, model = example('cnn')) {
   const r = await verify(model, { target: 'n64', emulator: 'mupen64plus', keep: true, quantize: Q, rsp, tolerance: 1e-2 });
   const log = fs.readFileSync(path.join(r.dir, 'emulator.log'), 'utf8');
@@ -96,6 +110,17 @@ describe.skipIf(!HAVE)('--rsp in mupen64plus (low-level RSP plugin)', () => {
     const rsp = await romOutput(true, m);
     expect(rsp.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false);
     expect(cpu.hex.length).toBe(8 * 16 * 16 * 8);
+    expect(rsp.hex).toBe(cpu.hex);
+  }, 300_000);
+
+  it('depthwise 3x3 + pointwise: both on the RSP, bit-exact with the CPU int16 build', async () => {
+    const m = depthwiseModel();
+    const { graph } = lower(m, { target: 'n64', quantize: Q, rsp: true });
+    expect(rspReport(graph).map((r) => `${r.where} ${r.why.split(',')[0]}`)).toEqual(['RSP depthwise3x3', 'RSP pointwise']);
+    const cpu = await romOutput(false, m);
+    const rsp = await romOutput(true, m);
+    expect(rsp.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false);
+    expect(cpu.hex.length).toBe(16 * 16 * 16 * 8);
     expect(rsp.hex).toBe(cpu.hex);
   }, 300_000);
 });
