@@ -19,6 +19,7 @@ import { addGenerateOptions, generateCompileOptions, type GenerateCli } from './
 import { benchGenerate } from './generate-run.js';
 import { addTrainOptions, compileTrainCommand, inspectTrainCommand, type TrainCliOpts } from './train-cli.js';
 import { rspListing, RSP_KERNELS } from './rsp/listing.js';
+import { rspReport, formatRspReport } from './rsp/report.js';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -94,6 +95,7 @@ interface CommonOpts {
   state?: string[];
   tile?: string | boolean;
   rspModel?: boolean;
+  rsp?: boolean;
   fusePatches?: boolean;
   maxRecompute?: number;
 }
@@ -124,6 +126,7 @@ function compileOptions(o: CommonOpts): CompileOptions {
     quantize: quantizeRequest(o),
     progress: progressBar((s) => process.stderr.write(s), !!process.stderr.isTTY),
     state: o.state,
+    rsp: o.rsp,
     tile: o.tile || o.rspModel ? { level: typeof o.tile === 'string' ? o.tile : undefined, rspModel: !!o.rspModel } : undefined,
   };
 }
@@ -167,6 +170,7 @@ function addCommon(cmd: Command, withTarget = true): Command {
     .option('--psram <size>', 'external PSRAM on the board (esp32, esp32s3), e.g. 4M: the arena goes there when internal RAM is too small')
     .option('--tile [level]', "tile Conv/Gemm/MatMul/pooling into a memory level of the target (default its first: n64 'RSP DMEM', host 'L1'; also 'dcache', 'sram')")
     .option('--rsp-model', 'n64: run every tile as an RSP kernel would: DMA-style copies into a 4 KB DMEM scratch buffer (implies --tile dmem)')
+    .option('--rsp', 'n64 with --quantize int16: run the layers that have an exactly matching RSP vector kernel on the RSP (the others stay on the CPU; `dnnc inspect --rsp` says which and why)')
     .option('--fuse-patches', 'run chains of spatial layers row by row with small row rings (fused patch execution) where it lowers the peak RAM')
     .option('--max-recompute <x>', 'fused patch execution: most extra instructions allowed, as a fraction of layer by layer (default 0.15; implies --fuse-patches)', nonNegativeNumber('--max-recompute'))
     .option('--verbose', 'show stack traces of internal errors');
@@ -223,6 +227,10 @@ export function buildProgram(): Command {
     if (o.train) return void process.stdout.write(await inspectTrainCommand(model, opts, o));
     if (o.tiles && !opts.tile) opts.tile = {};
     const { graph, target } = lower(model, opts);
+    if (opts.rsp && !o.printIr && !o.printAfter && !o.memory) {
+      process.stdout.write(formatRspReport(rspReport(graph)));
+      return;
+    }
     if (o.tiles) {
       process.stdout.write(formatTileTable(tileTable(graph)));
       return;
@@ -238,7 +246,7 @@ export function buildProgram(): Command {
     else process.stderr.write(`dnnc: ${memorySummary(graph)}\n`);
   });
 
-  addCommon(
+  addCommon(addQuantize(
     program
       .command('verify')
       .description('compile, build and run on the target, and compare every output with onnxruntime')
@@ -248,7 +256,7 @@ export function buildProgram(): Command {
       .option('--tolerance <x>', 'pass when max_abs_err <= x * max(1, max|ref|)', (v) => Number(v), 1e-4)
       .option('--sanitize', 'build with AddressSanitizer and UBSan (host)')
       .option('--emulator <name>', 'run a bare-metal build in a system emulator (n64: mupen64plus, a real ROM)')
-      .option('--keep', 'keep the build folder'),
+      .option('--keep', 'keep the build folder')),
   ).action(async (model: string, o: CommonOpts & { sanitize?: boolean; keep?: boolean; emulator?: string }) => {
     const r = await verify(model, { ...compileOptions(o), sanitize: o.sanitize, keep: o.keep, emulator: o.emulator });
     if (r.how) process.stderr.write(`dnnc: ${r.how}\n`);

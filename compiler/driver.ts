@@ -26,6 +26,7 @@ import { withStatePass, zeroStateInputs, stateGolden, generateProjectData, withS
 import { TRAIN_PIPELINE } from '../passes/index.js';
 import type { TrainOptions } from '../passes/autodiff.js';
 import { tiledPipeline, type TileOptions } from '../passes/tile.js';
+import { rspPipeline } from '../passes/rsp.js';
 
 export interface FrontOptions {
   /** --shape name=1x3x32x32 */
@@ -76,6 +77,8 @@ export interface CompileOptions extends FrontOptions {
   train?: TrainOptions;
   /** tile kernels into a memory level (--tile [level], --rsp-model); absent: no tiling */
   tile?: TileOptions;
+  /** --rsp (n64, int16): layers with an exactly matching RSP kernel run as RSP tasks (passes/rsp.ts) */
+  rsp?: boolean;
   /** fused patch execution (--fuse-patches) and its instruction-overhead cap (--max-recompute); undefined: only when the model does not fit otherwise (compile) */
   fusePatches?: boolean;
   maxRecompute?: number;
@@ -160,6 +163,10 @@ export function lower(file: string, opts: CompileOptions): { graph: Graph; targe
   if (opts.tile) {
     ctx.options.tile = opts.tile;
     if (!opts.passes) pipeline = tiledPipeline(pipeline);
+  }
+  if (opts.rsp) {
+    if (opts.quantize?.dtype !== 'int16') throw new DnncError(`--rsp needs --quantize int16 (the RSP kernels are int16)`, { file });
+    if (!opts.passes) pipeline = rspPipeline(pipeline);
   }
   if (opts.fusePatches && !opts.passes) {
     ctx.options.fusePatches = true;

@@ -17,6 +17,7 @@ import './quantize-qdq.js';
 import './quantize-cleanup.js';
 import './autodiff.js';
 import './tile.js';
+import './rsp.js';
 import './fuse-patches.js';
 export { getPass, allPasses, type Pass, type PassContext } from './pass.js';
 

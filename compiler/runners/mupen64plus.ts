@@ -208,11 +208,11 @@ export interface EmulatorRun {
   wallMs: number;
 }
 
-export function runMupen64plus(e: EmulatorDesc, rom: string, dir: string, expansion: boolean): EmulatorRun {
+export function runMupen64plus(e: EmulatorDesc, rom: string, dir: string, expansion: boolean, rspPlugin = 'mupen64plus-rsp-hle.so'): EmulatorRun {
   const cfg = path.join(dir, 'mupen64plus-config');
   fs.mkdirSync(cfg, { recursive: true });
   const args = ['-oL', e.command, '--configdir', cfg, '--noosd', '--nospeedlimit', '--gfx', 'dummy', '--audio', 'dummy', '--input', 'dummy',
-    '--rsp', 'mupen64plus-rsp-hle.so', '--emumode', e.mode, '--verbose', '--set', `Core[DisableExtraMem]=${expansion ? 'False' : 'True'}`, '--set', `Core[CountPerOp]=${e.countPerOp}`, rom];
+    '--rsp', rspPlugin, '--emumode', e.mode, '--verbose', '--set', `Core[DisableExtraMem]=${expansion ? 'False' : 'True'}`, '--set', `Core[CountPerOp]=${e.countPerOp}`, rom];
   const t0 = Date.now();
   const r = run(process.execPath, ['-e', WATCHER, JSON.stringify(['stdbuf', args, e.timeoutMs])], { cwd: dir, timeoutMs: e.timeoutMs + 30_000 });
   const wallMs = Date.now() - t0;
@@ -238,9 +238,12 @@ export function mupen64plusRunner(c: Compiled, dir: string, req: BuildRequest): 
   return {
     how: `built as an N64 ROM (${path.basename(build.rom)}, ${build.romBytes} B) with ${[...e.cc, ...e.cflags.slice(0, 10)].join(' ')}, dnnc's boot code and runtime-c/platform/n64bare; run in ${name} (--emumode ${e.mode}, ${expansion ? '8 MB RDRAM: Expansion Pak' : '4 MB RDRAM'})`,
     run() {
-      const r = runMupen64plus(e, build.rom, dir, expansion);
+      // models with --rsp layers need the low-level RSP plugin (the HLE one only knows the game microcodes)
+      const usesRsp = c.graph.nodes.some((n) => n.int('rsp', 0));
+      const r = runMupen64plus(e, build.rom, dir, expansion, usesRsp ? 'mupen64plus-rsp-z64.so' : undefined);
       const text = r.lines.join('\n');
       const notes: string[] = [];
+      if (usesRsp) notes.push(`${name}: RSP tasks run on the low-level plugin mupen64plus-rsp-z64, synchronously when the CPU starts the RSP (so the time below counts the CPU side only)`);
       const mem = `ROM ${build.romBytes} B: program ${build.programBytes} B (code, embedded weights, sample), weight pack ${build.packBytes} B streamed by PI DMA; RDRAM ${build.programBytes + build.bssBytes + 1024} B of ${build.ramBytes} B used before the ${STACK_BYTES / 1024} KiB stack`;
       notes.push(`n64 ROM: ${mem}`);
       const cnt = /^DNNC-COUNT (\d+) (\d+) (\d+) (\d+)$/m.exec(text);

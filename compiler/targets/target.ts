@@ -255,7 +255,7 @@ const N64: TargetDesc = {
       packages: ['mupen64plus-ui-console', 'mupen64plus-rsp-hle', 'mupen64plus-data'],
       cc: ['mips64-linux-gnuabi64-gcc'],
       cflags: ['-mabi=32', '-march=vr4300', '-mfp32', '-EB', '-ffreestanding', '-nostdlib', '-fno-pic', '-mno-abicalls', '-G0', '-O2',
-        '-std=c99', '-Wall', '-Wextra', '-Werror', '-fno-math-errno', '-fno-asynchronous-unwind-tables', `-DDNNC_DCACHE_BYTES=${N64_DCACHE_BYTES}`],
+        '-std=c99', '-Wall', '-Wextra', '-Werror', '-fno-math-errno', '-fno-asynchronous-unwind-tables', `-DDNNC_DCACHE_BYTES=${N64_DCACHE_BYTES}`, '-DDNNC_N64BARE'],
       ld: ['mips64-linux-gnuabi64-ld', '-m', 'elf32btsmip'],
       objcopy: 'mips64-linux-gnuabi64-objcopy',
       // CP0 Count: half the 93.75 MHz CPU clock

@@ -1,9 +1,9 @@
 /* The CPU side of a generated RSP kernel task (see README "RSP vector
    kernels"): the microcode image, its const block, and the 64-byte params
    block the CPU writes at DMEM 0x000 before starting the RSP. Words are
-   big-endian in DMEM (native on the N64's VR4300). Header only; the
-   dispatcher that loads IMEM/DMEM through the SP registers and starts the
-   task belongs to the N64 platform layer (not written yet). */
+   big-endian in DMEM (native on the N64's VR4300). The dispatcher that
+   loads IMEM/DMEM through the SP registers and starts the task is
+   rspdispatch.c (--rsp). */
 #ifndef DNNC_RSPTASK_H
 #define DNNC_RSPTASK_H
 #include "dnnc.h"

@@ -11,6 +11,7 @@ import type { Node, Value } from '../../../ir/graph.js';
 import { qdqLayout } from '../../../ir/ops/quant.js';
 import { emitRowsQGemm } from './wrows.js';
 import { quantThresholds } from './quant-thresholds.js';
+import { emitRspConv } from './rsp.js';
 
 const fn = kernelName;
 
@@ -75,7 +76,8 @@ registerKernel({
       `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)}, ` +
       `${ctx.scratchBytes > 0 ? `(int8_t *)${ctx.scratch()}` : 'NULL'}, ${ctx.scratchBytes} }`);
     const raw = n.int('raw', 0) ? '_i32' : '';
-    return `  ${fn(ctx, `dnnc_qconv2d_${sfx}${raw}`)}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
+    const call = `  ${fn(ctx, `dnnc_qconv2d_${sfx}${raw}`)}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
+    return n.int('rsp', 0) ? emitRspConv(ctx, call) : call;
   },
 });
 
@@ -136,7 +138,10 @@ registerKernel({
     ctx.use('qpool');
     const params = ctx.decl('qpool', 'dnnc_pool2d_params',
       `{ ${xs[0]! * xs[1]!}, ${ih}, ${iw}, ${oh}, ${ow}, ${kh}, ${kw}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${pb}, ${pr}, ${n.int('count_include_pad', 0)} }`);
-    if (n.op === 'QMaxPool') return `  ${fn(ctx, `dnnc_maxpool2d_${sfx}`)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
+    if (n.op === 'QMaxPool') {
+      const call = `  ${fn(ctx, `dnnc_maxpool2d_${sfx}`)}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params});\n`;
+      return n.int('rsp', 0) ? emitRspConv(ctx, call) : call;
+    }
     return `  dnnc_avgpool2d_${sfx}(${ctx.cptr(x)}, ${ctx.ptr(y)}, &${params}, ${n.int('x_zp', 0)});\n`;
   },
 });

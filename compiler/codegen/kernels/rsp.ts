@@ -1,0 +1,45 @@
+// --rsp: the C of a layer the `rsp` pass gave to the RSP (attribute rsp = 1):
+// the generated microcode and const block of every task as static C data,
+// the task list (runtime-c/kernels/rspdispatch.h), and a call of
+// dnnc_rsp_run_layer() that falls back to the layer's CPU int16 kernel where
+// there is no RSP (host, qemu, libdragon builds): the same model runs
+// everywhere, and the pass has checked that both give the same bits.
+import type { EmitCtx } from './registry.js';
+import { nodeError } from '../../../ir/errors.js';
+import { rspDecide } from '../../rsp/plan.js';
+
+function bytes(b: Uint8Array): string {
+  const pad = new Uint8Array(Math.max(8, Math.ceil(b.length / 8) * 8));
+  pad.set(b);
+  const rows: string[] = [];
+  for (let i = 0; i < pad.length; i += 16) rows.push('  ' + Array.from(pad.subarray(i, i + 16), (v) => `0x${v.toString(16).padStart(2, '0')}`).join(', '));
+  return `{\n${rows.join(',\n')}\n}`;
+}
+
+/** The RSP dispatch of a QConv / QMaxPool node (the rsp pass set rsp = 1), with `cpuCall` (C statements) as the fallback. */
+export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
+  const n = ctx.node;
+  const d = rspDecide(n);
+  if (!d.rsp) throw nodeError(n, `internal: --rsp layer no longer eligible: ${d.reason}`);
+  const p = d.plan;
+  ctx.use('rsptask');
+  ctx.use('rspdispatch');
+  const tasks = p.tasks.map((t, i) => {
+    const text = ctx.decl(`rsp_text${i}`, 'uint8_t DNNC_ALIGN(16)', bytes(t.kernel.image.imem), true);
+    const cdata = ctx.decl(`rsp_cdata${i}`, 'uint8_t DNNC_ALIGN(16)', bytes(t.kernel.constData), true);
+    const uc = ctx.decl(`rsp_ucode${i}`, 'dnnc_rsp_ucode',
+      `{ ${text}, ${t.kernel.image.imem.length}u, ${cdata}, ${t.kernel.constData.length}u, ${t.kernel.map.end}u, ${t.kernel.layout.in0Bytes}u, ${t.kernel.layout.in1Bytes}u, ${t.kernel.layout.outBytes}u }`);
+    return `  { &${uc}, ${t.ntiles}u, ${t.inOff}u, ${t.inStride}u, 0x${t.inLen.toString(16)}u, ${t.outOff}u, ${t.outStride}u, 0x${t.outLen.toString(16)}u }`;
+  });
+  const list = ctx.decl('rsp_tasks', 'dnnc_rsp_task', `{\n${tasks.join(',\n')}\n}`, true);
+  const pd = p.pad ?? { C: 0, H: 0, W: 0, IWp: 0 };
+  const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u }`);
+  const x = n.inputs[0]!, y = n.outputs[0]!;
+  const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
+  if (p.pad) {
+    const padN = pd.C * (pd.H + 2) * pd.IWp;
+    const buf = ctx.local('rsp_pad');
+    return `  { ${desc}\n    static int16_t DNNC_ALIGN(16) ${buf}[${padN}];\n    if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+  }
+  return `  ${desc}\n  if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, NULL, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
+}

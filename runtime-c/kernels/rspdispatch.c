@@ -1,0 +1,106 @@
+/* RSP task dispatcher (see rspdispatch.h). */
+#include "rspdispatch.h"
+
+#if defined(DNNC_N64BARE)
+void n64_dcache_writeback_invalidate(const void *p, uint32_t bytes); /* platform/n64bare */
+void n64_printf(const char *fmt, ...);
+
+#define SP_REG(o) (*(volatile uint32_t *)(0xA4040000u + (o)))
+#define SP_MEM_ADDR SP_REG(0x00)
+#define SP_DRAM_ADDR SP_REG(0x04)
+#define SP_RD_LEN SP_REG(0x08)   /* RDRAM -> SP memory */
+#define SP_STATUS SP_REG(0x10)
+#define SP_DMA_BUSY SP_REG(0x18)
+#define SP_PC (*(volatile uint32_t *)0xA4080000u)
+#define SP_DMEM ((volatile uint32_t *)0xA4000000u)
+/* SP_STATUS read bits */
+#define ST_HALT 0x001u
+#define ST_BROKE 0x002u
+#define ST_DMA_BUSY 0x004u
+#define ST_DMA_FULL 0x008u
+/* SP_STATUS write bits */
+#define W_CLR_HALT 0x001u
+#define W_SET_HALT 0x002u
+#define W_CLR_BROKE 0x004u
+#define W_CLR_INTR 0x008u
+#define W_CLR_SSTEP 0x020u
+#define W_CLR_INTBREAK 0x080u
+#define W_SET_INTBREAK 0x100u
+
+static uint32_t phys(const void *p) { return (uint32_t)(uintptr_t)p & 0x1FFFFFFFu; }
+
+/* bounded waits: a stuck RSP is reported (DNNC-RSP line) and the layer runs on the CPU */
+static int spin_until_set(uint32_t bits) {
+  uint32_t n;
+  for (n = 0; n < (1u << 24); n++) if (SP_STATUS & bits) return 1;
+  n64_printf("DNNC-RSP timeout waiting for status %x (status %x, pc %x)\n", (unsigned)bits, (unsigned)SP_STATUS, (unsigned)SP_PC);
+  return 0;
+}
+
+static int sp_wait_dma(void) {
+  uint32_t n;
+  for (n = 0; n < (1u << 24); n++) if (!(SP_STATUS & (ST_DMA_BUSY | ST_DMA_FULL))) return 1;
+  n64_printf("DNNC-RSP timeout waiting for SP DMA (status %x)\n", (unsigned)SP_STATUS);
+  return 0;
+}
+
+static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_base) {
+  const dnnc_rsp_ucode *u = t->ucode;
+  uint32_t w[16];
+  uint32_t i;
+  SP_STATUS = W_SET_HALT;
+  if (!spin_until_set(ST_HALT)) return 0;
+  /* microcode -> IMEM (SP_MEM_ADDR bit 12 selects IMEM) */
+  if (!sp_wait_dma()) return 0;
+  SP_MEM_ADDR = 0x1000u;
+  SP_DRAM_ADDR = phys(u->text);
+  SP_RD_LEN = ((u->text_bytes + 7u) & ~7u) - 1u;
+  if (!sp_wait_dma()) return 0;
+  /* params block -> DMEM 0x000 (the const block follows by the microcode's own DMA) */
+  w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = u->cdata_bytes ? ((u->cdata_bytes + 7u) & ~7u) - 1u : 0u; w[3] = 0;
+  w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = 0;
+  w[8] = 0; w[9] = 0; w[10] = 0; w[11] = 0;
+  w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = 0;
+  for (i = 0; i < 16; i++) SP_DMEM[i] = w[i];
+  SP_PC = 0;
+  /* interrupt on break: the MI SP interrupt line is raised at the BREAK (the CPU keeps it masked;
+     mupen64plus only reports HALT/BROKE in SP_STATUS after it), cleared again below */
+  SP_STATUS = W_CLR_HALT | W_CLR_BROKE | W_CLR_INTR | W_CLR_SSTEP | W_SET_INTBREAK;
+  /* the microcode ends with BREAK, which sets both BROKE and HALT */
+  i = spin_until_set(ST_BROKE) && spin_until_set(ST_HALT);
+  SP_STATUS = W_CLR_INTR | W_CLR_INTBREAK;
+  return (int)i;
+}
+
+int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
+  const int16_t *in = x;
+  uint32_t t;
+  if (((uintptr_t)x | (uintptr_t)y | (uintptr_t)pad) & 7u) return 0;
+  if (l->pad_c) {
+    uint32_t c, r, i, hp = l->pad_h + 2u;
+    for (i = 0; i < l->pad_c * hp * l->pad_wp; i++) pad[i] = 0;
+    for (c = 0; c < l->pad_c; c++)
+      for (r = 0; r < l->pad_h; r++)
+        for (i = 0; i < l->pad_w; i++) pad[(c * hp + r + 1u) * l->pad_wp + i + 1u] = x[(c * l->pad_h + r) * l->pad_w + i];
+    in = pad;
+  }
+  /* the RSP reads RDRAM: write the input back; the output lines must not be written back over its results later */
+  n64_dcache_writeback_invalidate(in, l->in_bytes);
+  n64_dcache_writeback_invalidate(y, l->out_bytes);
+  for (t = 0; t < l->ntasks; t++) {
+    const dnnc_rsp_ucode *u = l->tasks[t].ucode;
+    n64_dcache_writeback_invalidate(u->text, u->text_bytes);
+    n64_dcache_writeback_invalidate(u->cdata, u->cdata_bytes);
+    if (!sp_run_task(&l->tasks[t], phys(in), phys(y))) return 0;
+  }
+  return 1;
+}
+
+#else
+
+int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
+  (void)l; (void)x; (void)pad; (void)y;
+  return 0;
+}
+
+#endif

@@ -1,0 +1,32 @@
+/* The CPU side of `--rsp` layers: a layer is a list of RSP tasks (a
+   generated microcode + its params block, with the input / output RDRAM
+   addresses relative to the layer's tensors). dnnc_rsp_run_layer() runs
+   them on the RSP of the N64 (bare-metal ROM build, DNNC_N64BARE: SP DMA of
+   the microcode into IMEM, the params block into DMEM, start, wait for the
+   BREAK) and returns 1; everywhere else (host, qemu-mips64, libdragon
+   builds) it returns 0 and the caller runs the CPU int16 kernel, which the
+   compiler has checked gives the RSP's result bit for bit. */
+#ifndef DNNC_RSPDISPATCH_H
+#define DNNC_RSPDISPATCH_H
+#include "dnnc.h"
+#include "rsptask.h"
+
+typedef struct {
+  const dnnc_rsp_ucode *ucode;
+  uint32_t ntiles;
+  uint32_t in_off, in_stride, in_len;    /* in0: byte offset from the input base, per-tile stride, SP DMA length */
+  uint32_t out_off, out_stride, out_len; /* out: byte offset from the output base */
+} dnnc_rsp_task;
+
+typedef struct {
+  const dnnc_rsp_task *tasks;
+  uint32_t ntasks;
+  /* 3x3 layers read a zero-padded copy [c][h + 2][wp] of the input (x at row 1, column 1); c = 0: the input itself */
+  uint32_t pad_c, pad_h, pad_w, pad_wp;
+  uint32_t in_bytes, out_bytes;
+} dnnc_rsp_layer;
+
+/* 1: the RSP computed y; 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
+int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y);
+
+#endif
