@@ -416,20 +416,17 @@ export async function buildAndRunTrainer(tc: TrainCompiled, dir: string, o: { st
   else { const all = [...t.run, exe]; cmd = all[0]!; args = all.slice(1); }
   let instructionsPerStep: number | undefined;
   if (o.bench && !host) {
-    const { pluginPath } = await import('./bench.js');
-    const so = pluginPath();
-    const nm = b.cc[0]!.slice(0, -3) + 'nm';
-    const syms = run(nm, [exe]).stdout.split('\n');
-    const addr = (s: string) => '0x' + (syms.find((l) => l.endsWith(` ${s}`)) ?? '').split(' ')[0];
-    args = ['-plugin', `${so},begin=${addr('dnnc_bench_begin')},end=${addr('dnnc_bench_end')}`, '-d', 'plugin', ...args];
+    const { regionPluginArgs } = await import('./bench.js');
+    args = [...regionPluginArgs(t, exe), ...args];
   }
   const res = run(cmd, args, { cwd: dir, timeoutMs: o.timeoutMs ?? 600_000 });
   const output = res.stdout + res.stderr;
   if (res.timedOut) throw new DnncError(`the trainer timed out under ${cmd}`);
   if (res.status !== 0 || !/^DNNC-TRAIN-END$/m.test(output)) throw new DnncError(`the trainer failed (exit ${res.status}): ${output.trim().split('\n').slice(-2).join(' ')}`);
   if (o.bench && !host) {
-    const m = /insncount: region=(\d+) total=\d+ regions=(\d+)/.exec(output);
-    if (m && m[2] === '1') instructionsPerStep = Number(m[1]);
+    const { regionCount } = await import('./bench.js');
+    const m = regionCount(output);
+    if (m && m.regions === 1) instructionsPerStep = m.instructions;
   }
   return { ...parseTrainOutput(output), output, instructionsPerStep, staticRamBytes, stackBytes };
 }
