@@ -32,3 +32,16 @@ export function dnnc(args: string[], cwd = ROOT): CliResult {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'dnnc.js'), ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** `-I` flags for runtime-c's include and kernels folders (C test harnesses that call kernels directly). */
+export const RUNTIME_INCLUDES = ['-I', path.join(ROOT, 'runtime-c', 'include'), '-I', path.join(ROOT, 'runtime-c', 'kernels')];
+
+/** Path of a runtime-c kernel source, `runtime-c/kernels/<name>.c`. */
+export function kernelSource(name: string): string {
+  return path.join(ROOT, 'runtime-c', 'kernels', `${name}.c`);
+}
+
+/** Build `args` (flags, includes, sources) into `exe` with host cc under ASan/UBSan, linking libm. */
+export function ccSanitized(args: string[], exe: string) {
+  return spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', ...args, '-o', exe, '-lm'], { encoding: 'utf8' });
+}

@@ -6,13 +6,12 @@
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { buildGptStep, gpt2Config } from '../../compiler/onnx/gpt.js';
 import { buildDecoderGraph } from '../../compiler/onnx/decoder-graphs.js';
 import { compile, lower, generateForTarget } from '../../compiler/driver.js';
 import { verify, runAndCompare, fileIo } from '../../compiler/verify.js';
 import { projectFiles, binaryFiles, writeProject } from '../../compiler/project.js';
-import { dnnc, tmpDir, writeModel } from '../helpers.js';
+import { dnnc, tmpDir, writeModel, ccSanitized } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 
 const step = gpt2Config(2, 32, 4, 50, 16);
@@ -131,7 +130,7 @@ describe('n64: weights streamed from the ROM pack in row tiles', () => {
     writeProject(dir, files, true);
     const srcs = Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
     const exe = path.join(dir, 'model');
-    const b = spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', path.join(dir, 'runtime'), ...srcs, '-o', exe, '-lm'], { encoding: 'utf8' });
+    const b = ccSanitized(['-I', dir, '-I', path.join(dir, 'runtime'), ...srcs], exe);
     expect(b.status, b.stderr).toBe(0);
     const launch = fileIo(c, dir, exe, [], 'host ASan', true);
     expect(runAndCompare(c, launch, dir, 1e-2).line).toMatch(/^PASS/);

@@ -12,7 +12,7 @@ import { writeProject, projectFiles, binaryFiles } from '../../compiler/project.
 import { crc32 } from '../../compiler/codegen/generate.js';
 import { getTarget } from '../../compiler/targets/target.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
-import { dnnc, example, tmpDir, writeModel, ROOT } from '../helpers.js';
+import { dnnc, example, tmpDir, writeModel, ROOT, ccSanitized } from '../helpers.js';
 
 const N64 = getTarget('n64')!;
 
@@ -264,7 +264,7 @@ describe('n64 weight pack (ROM streaming)', () => {
     writeProject(dir, files, true);
     const srcs = Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
     const exe = path.join(dir, 'model');
-    const b = spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-I', dir, '-I', path.join(dir, 'runtime'), ...srcs, '-o', exe, '-lm'], { encoding: 'utf8' });
+    const b = ccSanitized(['-I', dir, '-I', path.join(dir, 'runtime'), ...srcs], exe);
     expect(b.status, b.stderr).toBe(0);
     const launch = fileIo(c, dir, exe, [], 'host ASan', true);
     expect(runAndCompare(c, launch, dir).line).toMatch(/^PASS/);

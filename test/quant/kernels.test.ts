@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { verify } from '../../compiler/verify.js';
 import { lower } from '../../compiler/driver.js';
-import { ROOT, tmpDir, writeModel } from '../helpers.js';
+import { ROOT, tmpDir, writeModel, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
 import fs from 'node:fs';
 import { qlinearConvModel, qlinearMatMulModel, integerOpsModel, qdqFloatIoModel, qdqConstModel, qlinearAddMulModel, seededInts, type QConvCase } from './models.js';
 
@@ -26,11 +26,8 @@ function fullRange(f: string): string[] {
 describe('quantized runtime kernels', () => {
   it('optimised variants equal the reference variants (int8, int16, int32 out) under ASan/UBSan', () => {
     const dir = tmpDir('qk');
-    const rt = path.join(ROOT, 'runtime-c');
     const exe = path.join(dir, 'chk');
-    const cc = spawnSync('cc', ['-std=c99', '-O1', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-      '-I', path.join(rt, 'include'), '-I', path.join(rt, 'kernels'), path.join(ROOT, 'test/quant/qkernels_check.c'),
-      ...['qconv', 'qgemm', 'qmath'].map((k) => path.join(rt, 'kernels', `${k}.c`)), '-o', exe, '-lm'], { encoding: 'utf8' });
+    const cc = ccSanitized([...RUNTIME_INCLUDES, path.join(ROOT, 'test/quant/qkernels_check.c'), ...['qconv', 'qgemm', 'qmath'].map(kernelSource)], exe);
     expect(cc.status, cc.stderr).toBe(0);
     const r = spawnSync(exe, [], { encoding: 'utf8' });
     expect(r.stdout).toMatch(/^0 mismatches$/m);

@@ -11,7 +11,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, tmpDir } from '../helpers.js';
+import { tmpDir, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
 import { quantThresholds, floatKey } from '../../compiler/codegen/kernels/quant-thresholds.js';
 
 const HARNESS = String.raw`
@@ -145,10 +145,7 @@ describe('optimised int8 kernels', () => {
       const dir = tmpDir('q8rand');
       fs.writeFileSync(path.join(dir, 't.c'), HARNESS);
       fs.writeFileSync(path.join(dir, 'keys.h'), keysHeader());
-      const rt = path.join(ROOT, 'runtime-c');
-      const b = spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', ...defs,
-        '-I', dir, '-I', path.join(rt, 'include'), '-I', path.join(rt, 'kernels'), path.join(dir, 't.c'),
-        ...['qconv', 'qgemm', 'qmath', 'qpool'].map((k) => path.join(rt, 'kernels', `${k}.c`)), '-o', path.join(dir, 't'), '-lm'], { encoding: 'utf8' });
+      const b = ccSanitized([...defs, '-I', dir, ...RUNTIME_INCLUDES, path.join(dir, 't.c'), ...['qconv', 'qgemm', 'qmath', 'qpool'].map(kernelSource)], path.join(dir, 't'));
       expect(b.status, b.stderr).toBe(0);
       const r = spawnSync(path.join(dir, 't'), { encoding: 'utf8' });
       expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);

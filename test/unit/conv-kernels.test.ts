@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, tmpDir } from '../helpers.js';
+import { tmpDir, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
 
 const HARNESS = `
 #include <stdio.h>
@@ -58,9 +58,7 @@ describe('optimised convolution kernel', () => {
   it('equals the reference kernel on 400 random shapes (groups, depthwise, strides, dilations, pads, clamps)', () => {
     const dir = tmpDir('conv');
     fs.writeFileSync(path.join(dir, 't.c'), HARNESS);
-    const rt = path.join(ROOT, 'runtime-c');
-    const b = spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-      '-I', path.join(rt, 'include'), '-I', path.join(rt, 'kernels'), path.join(dir, 't.c'), path.join(rt, 'kernels', 'conv.c'), '-o', path.join(dir, 't'), '-lm'], { encoding: 'utf8' });
+    const b = ccSanitized([...RUNTIME_INCLUDES, path.join(dir, 't.c'), kernelSource('conv')], path.join(dir, 't'));
     expect(b.status, b.stderr).toBe(0);
     const r = spawnSync(path.join(dir, 't'), { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);

@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, tmpDir } from '../helpers.js';
+import { tmpDir, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
 
 const harness = `
 #include <stdio.h>
@@ -80,8 +80,7 @@ describe('row kernels (fp16 weights, row tiles)', () => {
     const src = path.join(dir, 'w.c');
     fs.writeFileSync(src, harness);
     const exe = path.join(dir, 'w');
-    const b = spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-      '-I', path.join(ROOT, 'runtime-c/include'), '-I', path.join(ROOT, 'runtime-c/kernels'), src, path.join(ROOT, 'runtime-c/kernels/wrows.c'), '-o', exe, '-lm'], { encoding: 'utf8' });
+    const b = ccSanitized([...RUNTIME_INCLUDES, src, kernelSource('wrows')], exe);
     expect(b.status, b.stderr).toBe(0);
     const r = spawnSync(exe, { encoding: 'utf8' });
     expect(r.stdout).toMatch(/bad 0/);
