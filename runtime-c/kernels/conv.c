@@ -38,45 +38,51 @@ void dnnc_conv2d_f32_ref(const float *x, const float *w, const float *b, float *
   }
 }
 
+/* Pointwise GEMM over a span of S positions, 4 output channels at a time:
+   Y[co][s] = clamp(b[co] + sum_ci W[co][ci] X[ci][s]); input channel ci starts at
+   x + ci * xplane, output channel co at y + co * yplane. */
+void dnnc_conv_pointwise_span(const float *DNNC_RESTRICT x, size_t xplane, const float *DNNC_RESTRICT w, const float *b,
+                              float *DNNC_RESTRICT y, size_t yplane, int32_t S, const dnnc_conv2d_params *p) {
+  int32_t co, ci, s;
+  for (co = 0; co + 4 <= p->cout; co += 4) {
+    float *y0 = y + (size_t)co * yplane, *y1 = y0 + yplane, *y2 = y1 + yplane, *y3 = y2 + yplane;
+    const float *w0 = w + (size_t)co * p->cin, *w1 = w0 + p->cin, *w2 = w1 + p->cin, *w3 = w2 + p->cin;
+    const float b0 = b ? b[co] : 0.0f, b1 = b ? b[co + 1] : 0.0f, b2 = b ? b[co + 2] : 0.0f, b3 = b ? b[co + 3] : 0.0f;
+    for (s = 0; s < S; s++) { y0[s] = b0; y1[s] = b1; y2[s] = b2; y3[s] = b3; }
+    for (ci = 0; ci < p->cin; ci++) {
+      const float *xc = x + (size_t)ci * xplane;
+      const float a0 = w0[ci], a1 = w1[ci], a2 = w2[ci], a3 = w3[ci];
+      for (s = 0; s < S; s++) {
+        const float v = xc[s];
+        y0[s] += a0 * v; y1[s] += a1 * v; y2[s] += a2 * v; y3[s] += a3 * v;
+      }
+    }
+    for (s = 0; s < S; s++) {
+      y0[s] = clampf(y0[s], p->act_min, p->act_max); y1[s] = clampf(y1[s], p->act_min, p->act_max);
+      y2[s] = clampf(y2[s], p->act_min, p->act_max); y3[s] = clampf(y3[s], p->act_min, p->act_max);
+    }
+  }
+  for (; co < p->cout; co++) {
+    float *y0 = y + (size_t)co * yplane;
+    const float *w0 = w + (size_t)co * p->cin;
+    const float b0 = b ? b[co] : 0.0f;
+    for (s = 0; s < S; s++) y0[s] = b0;
+    for (ci = 0; ci < p->cin; ci++) {
+      const float *xc = x + (size_t)ci * xplane;
+      const float a0 = w0[ci];
+      for (s = 0; s < S; s++) y0[s] += a0 * xc[s];
+    }
+    for (s = 0; s < S; s++) y0[s] = clampf(y0[s], p->act_min, p->act_max);
+  }
+}
+
 /* 1x1, stride 1, no padding, one group: a GEMM  Y[co][s] = sum_ci W[co][ci] X[ci][s]. */
 static void conv_pointwise(const float *DNNC_RESTRICT x, const float *DNNC_RESTRICT w, const float *b, float *DNNC_RESTRICT y,
                            const dnnc_conv2d_params *p) {
   const int32_t S = p->oh * p->ow;
-  int32_t n, co, ci, s;
-  for (n = 0; n < p->n; n++) {
-    const float *xn = x + (size_t)n * p->cin * S;
-    float *yn = y + (size_t)n * p->cout * S;
-    for (co = 0; co + 4 <= p->cout; co += 4) {
-      float *y0 = yn + (size_t)co * S, *y1 = y0 + S, *y2 = y1 + S, *y3 = y2 + S;
-      const float *w0 = w + (size_t)co * p->cin, *w1 = w0 + p->cin, *w2 = w1 + p->cin, *w3 = w2 + p->cin;
-      const float b0 = b ? b[co] : 0.0f, b1 = b ? b[co + 1] : 0.0f, b2 = b ? b[co + 2] : 0.0f, b3 = b ? b[co + 3] : 0.0f;
-      for (s = 0; s < S; s++) { y0[s] = b0; y1[s] = b1; y2[s] = b2; y3[s] = b3; }
-      for (ci = 0; ci < p->cin; ci++) {
-        const float *xc = xn + (size_t)ci * S;
-        const float a0 = w0[ci], a1 = w1[ci], a2 = w2[ci], a3 = w3[ci];
-        for (s = 0; s < S; s++) {
-          const float v = xc[s];
-          y0[s] += a0 * v; y1[s] += a1 * v; y2[s] += a2 * v; y3[s] += a3 * v;
-        }
-      }
-      for (s = 0; s < S; s++) {
-        y0[s] = clampf(y0[s], p->act_min, p->act_max); y1[s] = clampf(y1[s], p->act_min, p->act_max);
-        y2[s] = clampf(y2[s], p->act_min, p->act_max); y3[s] = clampf(y3[s], p->act_min, p->act_max);
-      }
-    }
-    for (; co < p->cout; co++) {
-      float *y0 = yn + (size_t)co * S;
-      const float *w0 = w + (size_t)co * p->cin;
-      const float b0 = b ? b[co] : 0.0f;
-      for (s = 0; s < S; s++) y0[s] = b0;
-      for (ci = 0; ci < p->cin; ci++) {
-        const float *xc = xn + (size_t)ci * S;
-        const float a0 = w0[ci];
-        for (s = 0; s < S; s++) y0[s] += a0 * xc[s];
-      }
-      for (s = 0; s < S; s++) y0[s] = clampf(y0[s], p->act_min, p->act_max);
-    }
-  }
+  int32_t n;
+  for (n = 0; n < p->n; n++)
+    dnnc_conv_pointwise_span(x + (size_t)n * p->cin * S, (size_t)S, w, b, y + (size_t)n * p->cout * S, (size_t)S, S, p);
 }
 
 /* Valid tap range [lo, hi) of a kernel axis for output index o: the taps

@@ -17,6 +17,9 @@ typedef struct {
 void dnnc_conv2d_f32_ref(const float *x, const float *w, const float *b, float *y, const dnnc_conv2d_params *p);
 /* Optimised: picks pointwise, depthwise or register-blocked direct paths. */
 void dnnc_conv2d_f32(const float *x, const float *w, const float *b, float *y, const dnnc_conv2d_params *p);
+/* The pointwise path over S positions (also used by the row-range kernels of rows.c). */
+void dnnc_conv_pointwise_span(const float *DNNC_RESTRICT x, size_t xplane, const float *DNNC_RESTRICT w, const float *b,
+                              float *DNNC_RESTRICT y, size_t yplane, int32_t S, const dnnc_conv2d_params *p);
 
 /* N-D convolution (1..3 spatial dims, leading dims of size 1): direct, any dtype via instantiation. */
 typedef struct {

@@ -22,43 +22,10 @@ static void rows_taps(int32_t o, int32_t s, int32_t pad, int32_t d, int32_t k, i
 /* 1x1 stride-1 unpadded single-group rows: per row a small GEMM, 4 output channels at a time. */
 static void rows_pointwise(const float *DNNC_RESTRICT x, int32_t xring, const float *DNNC_RESTRICT w, const float *b,
                            float *DNNC_RESTRICT y, int32_t yring, int32_t oy0, int32_t oy1, const dnnc_conv2d_params *p) {
-  const int32_t S = p->ow;
   const size_t xplane = (size_t)xring * p->iw, yplane = (size_t)yring * p->ow;
-  int32_t oy, co, ci, s;
-  for (oy = oy0; oy < oy1; oy++) {
-    const float *xn = x + (size_t)(oy % xring) * p->iw;
-    float *yn = y + (size_t)(oy % yring) * p->ow;
-    for (co = 0; co + 4 <= p->cout; co += 4) {
-      float *y0 = yn + (size_t)co * yplane, *y1 = y0 + yplane, *y2 = y1 + yplane, *y3 = y2 + yplane;
-      const float *w0 = w + (size_t)co * p->cin, *w1 = w0 + p->cin, *w2 = w1 + p->cin, *w3 = w2 + p->cin;
-      const float b0 = b ? b[co] : 0.0f, b1 = b ? b[co + 1] : 0.0f, b2 = b ? b[co + 2] : 0.0f, b3 = b ? b[co + 3] : 0.0f;
-      for (s = 0; s < S; s++) { y0[s] = b0; y1[s] = b1; y2[s] = b2; y3[s] = b3; }
-      for (ci = 0; ci < p->cin; ci++) {
-        const float *xc = xn + (size_t)ci * xplane;
-        const float a0 = w0[ci], a1 = w1[ci], a2 = w2[ci], a3 = w3[ci];
-        for (s = 0; s < S; s++) {
-          const float v = xc[s];
-          y0[s] += a0 * v; y1[s] += a1 * v; y2[s] += a2 * v; y3[s] += a3 * v;
-        }
-      }
-      for (s = 0; s < S; s++) {
-        y0[s] = rclamp(y0[s], p->act_min, p->act_max); y1[s] = rclamp(y1[s], p->act_min, p->act_max);
-        y2[s] = rclamp(y2[s], p->act_min, p->act_max); y3[s] = rclamp(y3[s], p->act_min, p->act_max);
-      }
-    }
-    for (; co < p->cout; co++) {
-      float *y0 = yn + (size_t)co * yplane;
-      const float *w0 = w + (size_t)co * p->cin;
-      const float b0 = b ? b[co] : 0.0f;
-      for (s = 0; s < S; s++) y0[s] = b0;
-      for (ci = 0; ci < p->cin; ci++) {
-        const float *xc = xn + (size_t)ci * xplane;
-        const float a0 = w0[ci];
-        for (s = 0; s < S; s++) y0[s] += a0 * xc[s];
-      }
-      for (s = 0; s < S; s++) y0[s] = rclamp(y0[s], p->act_min, p->act_max);
-    }
-  }
+  int32_t oy;
+  for (oy = oy0; oy < oy1; oy++)
+    dnnc_conv_pointwise_span(x + (size_t)(oy % xring) * p->iw, xplane, w, b, y + (size_t)(oy % yring) * p->ow, yplane, p->ow, p);
 }
 
 /* One output pixel of output row oy for nb (1..4) channels, taps clipped to the input. */
