@@ -5,6 +5,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { OnnxBuilder } from '../compiler/onnx/builder.js';
+import { writeProject, type FileData } from '../compiler/project.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,4 +45,12 @@ export function kernelSource(name: string): string {
 /** Build `args` (flags, includes, sources) into `exe` with host cc under ASan/UBSan, linking libm. */
 export function ccSanitized(args: string[], exe: string) {
   return spawnSync('cc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', ...args, '-o', exe, '-lm'], { encoding: 'utf8' });
+}
+
+/** Write a project's files to `dir` and build all its .c files into `dir/model` with ccSanitized (host test program). */
+export function buildSanitizedProject(dir: string, files: Record<string, FileData>) {
+  writeProject(dir, files, true);
+  const srcs = Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
+  const exe = path.join(dir, 'model');
+  return { ...ccSanitized(['-I', dir, '-I', path.join(dir, 'runtime'), ...srcs], exe), exe };
 }

@@ -10,8 +10,8 @@ import { buildGptStep, gpt2Config } from '../../compiler/onnx/gpt.js';
 import { buildDecoderGraph } from '../../compiler/onnx/decoder-graphs.js';
 import { compile, lower, generateForTarget } from '../../compiler/driver.js';
 import { verify, runAndCompare, fileIo } from '../../compiler/verify.js';
-import { projectFiles, binaryFiles, writeProject } from '../../compiler/project.js';
-import { dnnc, tmpDir, writeModel, ccSanitized } from '../helpers.js';
+import { projectFiles, binaryFiles } from '../../compiler/project.js';
+import { dnnc, tmpDir, writeModel, buildSanitizedProject } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 
 const step = gpt2Config(2, 32, 4, 50, 16);
@@ -127,10 +127,7 @@ describe('n64: weights streamed from the ROM pack in row tiles', () => {
     const c = await compile(file, { target: 'n64', weights: 'rom', streamTileBytes: 700, packLittleEndian: true, weightDtype: 'float16', tolerance: 1e-2 });
     const dir = tmpDir('tiles-asan');
     const files = { ...projectFiles(c.target, c.code, c.golden, { tolerance: 1e-2 }, 'test'), ...binaryFiles(c.target, c.code) };
-    writeProject(dir, files, true);
-    const srcs = Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
-    const exe = path.join(dir, 'model');
-    const b = ccSanitized(['-I', dir, '-I', path.join(dir, 'runtime'), ...srcs], exe);
+    const { exe, ...b } = buildSanitizedProject(dir, files);
     expect(b.status, b.stderr).toBe(0);
     const launch = fileIo(c, dir, exe, [], 'host ASan', true);
     expect(runAndCompare(c, launch, dir, 1e-2).line).toMatch(/^PASS/);

@@ -12,7 +12,7 @@ import { writeProject, projectFiles, binaryFiles } from '../../compiler/project.
 import { crc32 } from '../../compiler/codegen/generate.js';
 import { getTarget } from '../../compiler/targets/target.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
-import { dnnc, example, tmpDir, writeModel, ROOT, ccSanitized } from '../helpers.js';
+import { dnnc, example, tmpDir, writeModel, ROOT, buildSanitizedProject } from '../helpers.js';
 
 const N64 = getTarget('n64')!;
 
@@ -261,10 +261,7 @@ describe('n64 weight pack (ROM streaming)', () => {
     const c = await compile(example('cnn'), { target: 'n64', weights: 'rom', packLittleEndian: true });
     const dir = tmpDir('asan');
     const files = { ...projectFiles(c.target, c.code, c.golden, {}, 'test'), ...binaryFiles(c.target, c.code) };
-    writeProject(dir, files, true);
-    const srcs = Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
-    const exe = path.join(dir, 'model');
-    const b = ccSanitized(['-I', dir, '-I', path.join(dir, 'runtime'), ...srcs], exe);
+    const { exe, ...b } = buildSanitizedProject(dir, files);
     expect(b.status, b.stderr).toBe(0);
     const launch = fileIo(c, dir, exe, [], 'host ASan', true);
     expect(runAndCompare(c, launch, dir).line).toMatch(/^PASS/);
