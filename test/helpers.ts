@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { OnnxBuilder } from '../compiler/onnx/builder.js';
 import { writeProject, type FileData } from '../compiler/project.js';
 
@@ -53,4 +54,14 @@ export function buildSanitizedProject(dir: string, files: Record<string, FileDat
   const srcs = Object.keys(files).filter((f) => f.endsWith('.c')).map((f) => path.join(dir, f));
   const exe = path.join(dir, 'model');
   return { ...ccSanitized(['-I', dir, '-I', path.join(dir, 'runtime'), ...srcs], exe), exe };
+}
+
+/** Build the C harness `dir/t.c` with runtime-c `kernels` (and `extra` flags first) by ccSanitized, run it,
+    expect a clean build, its '0 bad' line and exit status 0. */
+export function runKernelHarness(dir: string, kernels: string[], extra: string[] = []): void {
+  const b = ccSanitized([...extra, ...RUNTIME_INCLUDES, path.join(dir, 't.c'), ...kernels.map(kernelSource)], path.join(dir, 't'));
+  expect(b.status, b.stderr).toBe(0);
+  const r = spawnSync(path.join(dir, 't'), { encoding: 'utf8' });
+  expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);
+  expect(r.status).toBe(0);
 }

@@ -10,8 +10,7 @@
 import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { tmpDir, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
+import { tmpDir, runKernelHarness } from '../helpers.js';
 import { quantThresholds, floatKey } from '../../compiler/codegen/kernels/quant-thresholds.js';
 
 const HARNESS = String.raw`
@@ -145,11 +144,7 @@ describe('optimised int8 kernels', () => {
       const dir = tmpDir('q8rand');
       fs.writeFileSync(path.join(dir, 't.c'), HARNESS);
       fs.writeFileSync(path.join(dir, 'keys.h'), keysHeader());
-      const b = ccSanitized([...defs, '-I', dir, ...RUNTIME_INCLUDES, path.join(dir, 't.c'), ...['qconv', 'qgemm', 'qmath', 'qpool'].map(kernelSource)], path.join(dir, 't'));
-      expect(b.status, b.stderr).toBe(0);
-      const r = spawnSync(path.join(dir, 't'), { encoding: 'utf8' });
-      expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);
-      expect(r.status).toBe(0);
+      runKernelHarness(dir, ['qconv', 'qgemm', 'qmath', 'qpool'], [...defs, '-I', dir]);
     });
 
   it('threshold keys: ordered like the floats, one step per level', () => {

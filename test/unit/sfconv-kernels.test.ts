@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ROOT, tmpDir, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
+import { ROOT, tmpDir, runKernelHarness } from '../helpers.js';
 import { getTarget } from '../../compiler/targets/target.js';
 import { rv32LinkFlags } from '../../compiler/runners/qemu-riscv32.js';
 import type { Compiled } from '../../compiler/driver.js';
@@ -114,11 +114,7 @@ describe('no-FPU float kernels (sfconv)', () => {
   it('match the float reference kernels on random conv and gemm shapes within 1e-5 of the output range', () => {
     const dir = tmpDir('sfconv');
     fs.writeFileSync(path.join(dir, 't.c'), HARNESS);
-    const b = ccSanitized([...RUNTIME_INCLUDES, path.join(dir, 't.c'), ...['sfconv', 'conv', 'gemm'].map(kernelSource)], path.join(dir, 't'));
-    expect(b.status, b.stderr).toBe(0);
-    const r = spawnSync(path.join(dir, 't'), { encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toMatch(/^0 bad$/m);
-    expect(r.status).toBe(0);
+    runKernelHarness(dir, ['sfconv', 'conv', 'gemm']);
   });
 });
 
