@@ -82,11 +82,33 @@ function finish(io: QLowering, op: string, inputs: (Value | null)[], attrs: Reco
   return v;
 }
 
+/**
+ * The weight minus its zero point as int8 when every value fits, else as
+ * int16 (uint8 weights with an arbitrary zero point give [-255, 255]); the
+ * int16 form runs on the int8-activation x int16-weight kernels.
+ */
+export function weightShifted(io: QLowering, w: QWeight, rows: number, layout: (i: number) => number, shape: number[], what: string): Tensor {
+  const per = w.t.size / rows;
+  let fits = true;
+  for (let i = 0; i < w.t.size && fits; i++) {
+    const v = w.t.get(i) - (w.zp.length === 1 ? w.zp[0]! : w.zp[Math.floor(i / per)]!);
+    if (v < -128 || v > 127) fits = false;
+  }
+  if (fits) return weightToInt8(io, w, rows, layout, shape, what);
+  const out = new Tensor('int16', shape);
+  for (let i = 0; i < w.t.size; i++) {
+    const v = w.t.get(i) - (w.zp.length === 1 ? w.zp[0]! : w.zp[Math.floor(i / per)]!);
+    if (v < -32768 || v > 32767) io.fail(`${what}: weight minus its zero point (${v}) does not fit int16`);
+    out.set(layout(i), v);
+  }
+  return out;
+}
+
 /** Integer convolution: QLinearConv (y given) or ConvInteger (y null). */
 export function lowerQConv(io: QLowering, x: QAct, w: QWeight, biasAcc: Tensor | null, y: QOut, convAttrs: Record<string, Attr>, name: string | null, extra: Record<string, Attr> = {}): Value {
   const xi = actToInt8(io, x);
   const cout = w.t.shape[0]!;
-  const wt = weightToInt8(io, w, cout, (i) => i, [...w.t.shape], 'convolution');
+  const wt = weightShifted(io, w, cout, (i) => i, [...w.t.shape], 'convolution');
   const attrs: Record<string, Attr> = { ...convAttrs, x_zp: int(xi.zp) };
   if (y) {
     const { mult, shift } = requant(x.scale, w.scale, y, cout);
@@ -105,7 +127,7 @@ export function lowerQMatMul(io: QLowering, a: QAct, b: QWeight, biasAcc: Tensor
   // channel of element i of [K, N] is i % N; regroup rows by channel for zero points
   const byCol = new Tensor(b.t.dtype, [N, K]);
   for (let i = 0; i < b.t.size; i++) byCol.set((i % N) * K + Math.floor(i / N), b.t.get(i));
-  const wt = weightToInt8(io, { ...b, t: byCol }, N, (i) => i, [N, K], 'matmul');
+  const wt = weightShifted(io, { ...b, t: byCol }, N, (i) => i, [N, K], 'matmul');
   const attrs: Record<string, Attr> = { x_zp: int(ai.zp) };
   if (y) {
     const { mult, shift } = requant(a.scale, b.scale, y, N);

@@ -76,6 +76,8 @@ const ELT_BYTES: Partial<Record<string, number>> = { float32: 4, int8: 1, uint8:
 export function tileProblem(n: Node): TileProblem | null {
   const x = n.inputs[0], y = n.outputs[0];
   if (!x || !y) return null;
+  // int8 activations x int16 weights (qconv_w16 / qgemm_w16) are not tiled
+  if ((n.op === 'QConv' || n.op === 'QGemm') && n.inputs[1] && n.inputs[1].type.dtype !== x.type.dtype) return null;
   const base = { hasBias: false, requant: 0 as 0 | 1 | 2, gemmC: false, transA: 0, transB: 0, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, group: 1, n: 1, ih: 1, iw: 1, ow: 1 };
   if (n.op === 'Conv' || n.op === 'QConv') {
     const xs = x.type.shape, ys = y.type.shape;

@@ -132,7 +132,7 @@ registerOp({
   op: 'QConv',
   infer: (n) => {
     const x = inType(n, 0), w = inType(n, 1);
-    if (w.dtype !== x.dtype) throw nodeError(n, `weight ${w.dtype} must match input ${x.dtype}`);
+    if (w.dtype !== x.dtype && !(x.dtype === 'int8' && w.dtype === 'int16')) throw nodeError(n, `weight ${w.dtype} must match input ${x.dtype}`);
     const b = n.input(2);
     const bt: DType = x.dtype === 'int8' ? 'int32' : 'int64';
     if (b && b.type.dtype !== bt) throw nodeError(n, `bias must be ${bt}`);
@@ -169,7 +169,7 @@ registerOp({
   op: 'QGemm',
   infer: (n) => {
     const a = inType(n, 0), w = inType(n, 1);
-    if (w.dtype !== a.dtype || w.shape.length !== 2) throw nodeError(n, `weight must be a 2-D ${a.dtype} [N,K] tensor`);
+    if ((w.dtype !== a.dtype && !(a.dtype === 'int8' && w.dtype === 'int16')) || w.shape.length !== 2) throw nodeError(n, `weight must be a 2-D ${a.dtype} [N,K] tensor`);
     const [N, K] = w.shape as [number, number];
     if (a.shape[a.shape.length - 1] !== K) throw nodeError(n, `inner dimensions differ: [${a.shape.join(',')}] x [${N},${K}]^T`);
     const shape = [...a.shape.slice(0, -1), N];

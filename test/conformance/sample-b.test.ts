@@ -1,6 +1,6 @@
 // A fixed sample of ONNX backend node tests from the neural-network kernel
 // families (normalization, ConvTranspose, Resize, GridSample, RNNs, N-D pooling,
-// RoiAlign, signal ops), run through the conformance runner: compile, build,
+// RoiAlign, signal ops, QLinearConv/QLinearMatMul), run through the conformance runner: compile, build,
 // run every data set, compare with the ONNX reference outputs.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
@@ -24,6 +24,8 @@ const SAMPLE = [
   'test_maxpool_2d_uint8', 'test_averagepool_2d_ceil', 'test_maxunpool_export_with_output_shape',
   'test_roialign_aligned_true', 'test_dft_inverse', 'test_stft_with_window', 'test_melweightmatrix', 'test_shrink_soft',
   'test_slice_neg_steps', 'test_constantofshape_int_shape_zero',
+  // quantized: uint8 weights whose zero point leaves w - w_zp outside int8, batched B
+  'test_qlinearconv', 'test_qlinearmatmul_2D', 'test_qlinearmatmul_3D',
 ];
 
 let objects: ObjectCache;

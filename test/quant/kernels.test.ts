@@ -9,7 +9,7 @@ import { verify } from '../../compiler/verify.js';
 import { lower } from '../../compiler/driver.js';
 import { ROOT, tmpDir, writeModel, ccSanitized, kernelSource, RUNTIME_INCLUDES } from '../helpers.js';
 import fs from 'node:fs';
-import { qlinearConvModel, qlinearMatMulModel, integerOpsModel, qdqFloatIoModel, qdqConstModel, qlinearAddMulModel, seededInts, type QConvCase } from './models.js';
+import { qlinearConvModel, qlinearMatMulModel, integerOpsModel, wideWeightModel, qdqFloatIoModel, qdqConstModel, qlinearAddMulModel, seededInts, type QConvCase } from './models.js';
 
 /** Integer inputs over their full range (seeded), as raw files for verify(). */
 function fullRange(f: string): string[] {
@@ -75,6 +75,12 @@ describe('bit-exact with onnxruntime', () => {
   it('ConvInteger and MatMulInteger (int32 outputs)', async () => {
     const f = writeModel(integerOpsModel());
     const r = await verify(f, { target: 'host', inputs: fullRange(f) });
+    expect(r.line).toBe('PASS max_abs_err=0.000e+0');
+  });
+
+  it('uint8 weights with zero points outside the int8 shift (int16 weight kernels) and a batched MatMulInteger B', async () => {
+    const f = writeModel(wideWeightModel());
+    const r = await verify(f, { target: 'host', inputs: fullRange(f), sanitize: true });
     expect(r.line).toBe('PASS max_abs_err=0.000e+0');
   });
 

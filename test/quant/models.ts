@@ -74,6 +74,24 @@ export function integerOpsModel(): OnnxBuilder {
   return b;
 }
 
+/** uint8 weights whose zero point leaves w - w_zp outside int8 (int16 weight kernels), and a batched B. */
+export function wideWeightModel(): OnnxBuilder {
+  const b = new OnnxBuilder('widew', 13);
+  b.input('x', 'uint8', [1, 3, 6, 6]);
+  b.input('a', 'uint8', [2, 4, 12]);
+  b.init('w', seededInts('uint8', [5, 3, 3, 3], 14, 0, 255));
+  b.init('xz', Tensor.scalar('uint8', 120));
+  b.init('wz', Tensor.scalar('uint8', 3));
+  b.node('ConvInteger', ['x', 'w', 'xz', 'wz'], { pads: [1, 1, 1, 1] }, ['yc']);
+  b.output('yc', 'int32', [1, 5, 6, 6]);
+  b.init('bm', seededInts('uint8', [2, 12, 7], 16, 0, 255));
+  b.init('az', Tensor.scalar('uint8', 131));
+  b.init('bz', Tensor.scalar('uint8', 250));
+  b.node('MatMulInteger', ['a', 'bm', 'az', 'bz'], {}, ['ym']);
+  b.output('ym', 'int32', [2, 4, 7]);
+  return b;
+}
+
 export function qdqFloatIoModel(): OnnxBuilder {
   // float in -> Q -> DQ -> Conv(DQ w) -> Relu -> Q -> DQ -> Gemm(DQ w) -> Q -> DQ -> float out,
   // plus Quantize/Dequantize and DynamicQuantizeLinear on the side

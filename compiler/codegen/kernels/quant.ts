@@ -76,7 +76,10 @@ registerKernel({
       `${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)}, ` +
       `${ctx.scratchBytes > 0 ? `(int8_t *)${ctx.scratch()}` : 'NULL'}, ${ctx.scratchBytes} }`);
     const raw = n.int('raw', 0) ? '_i32' : '';
-    const call = `  ${fn(ctx, `dnnc_qconv2d_${sfx}${raw}`)}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
+    // int8 activations x int16 weights (weight zero point outside int8 range)
+    const w16 = sfx === 'i8' && w.type.dtype === 'int16' ? 'w16' : '';
+    if (w16) ctx.use('qconv_w16');
+    const call = `  ${fn(ctx, `dnnc_qconv2d_${sfx}${w16}${raw}`)}(${ctx.cptr(x)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
     return n.int('rsp', 0) ? emitRspConv(ctx, call) : call;
   },
 });
@@ -95,6 +98,11 @@ registerKernel({
     ctx.use('qgemm');
     const params = ctx.decl('qgemm', 'dnnc_qgemm_params', `{ ${M}, ${N}, ${K}, ${n.int('x_zp', 0)}, ${n.int('y_zp', 0)}, ${t.mult}, ${t.shift}, ${lo}, ${hi}, ${weightSums(ctx, w)} }`);
     const raw = n.int('raw', 0) ? '_i32' : '';
+    if (sfx === 'i8' && w.type.dtype === 'int16') {
+      // int8 activations x int16 weights (weight zero point outside int8 range)
+      ctx.use('qgemm_w16');
+      return `  ${fn(ctx, `dnnc_qgemm_i8w16${raw}`)}(${ctx.cptr(a)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
+    }
     const wr = ctx.weightRows?.(w);
     if (wr?.tiled) return emitRowsQGemm(ctx, wr, fn(ctx, `dnnc_qgemm_${sfx}${raw}`), params);
     return `  ${fn(ctx, `dnnc_qgemm_${sfx}${raw}`)}(${ctx.cptr(a)}, ${ctx.cptr(w)}, ${b ? ctx.cptr(b) : 'NULL'}, ${ctx.ptr(y)}, &${params});\n`;
