@@ -39,6 +39,12 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   if (p.pad) {
     const padN = pd.C * (pd.H + 2) * pd.IWp;
     const buf = ctx.local('rsp_pad');
+    if (p.sub === 2) {
+      // stride 2: the RSP computes the stride-1 result into a scratch buffer, the CPU keeps even rows and columns
+      const full = ctx.local('rsp_full');
+      return `  { ${desc.replace(' */', ', stride 2 as stride 1 + subsampling */')}\n    static int16_t DNNC_ALIGN(16) ${buf}[${padN}];\n    static int16_t DNNC_ALIGN(16) ${full}[${p.outBytes / 2}];\n`
+        + `    if (dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${buf}, ${full})) {\n      dnnc_rsp_subsample2(${full}, ${ctx.ptr(y)}, ${pd.C}u, ${pd.H}u, ${pd.W}u);\n    } else {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+    }
     return `  { ${desc}\n    static int16_t DNNC_ALIGN(16) ${buf}[${padN}];\n    if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
   }
   return `  ${desc}\n  if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, NULL, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
