@@ -32,8 +32,8 @@ export interface RspLayerPlan {
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
   pad?: { C: number; H: number; W: number; IWp: number };
   inBytes: number; outBytes: number;
-  /** stride-2 depthwise: the tasks compute the stride-1 result [C][H][W] (outBytes) into a scratch buffer, the CPU keeps every sub-th row and column */
-  sub?: number;
+  /** stride 2 (depthwise 3x3 / pad 1, pointwise / pad 0): the tasks compute the stride-1 result [C][H][W] (outBytes) into a scratch buffer, the CPU keeps the even rows and columns */
+  sub?: { C: number; H: number; W: number };
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -101,17 +101,21 @@ export function rspDecide(n: Node): RspDecision {
   // 3x3 depthwise / stride 2 / pad 1 on an even input: the stride-1 result at even rows and columns
   const dw2 = group !== 1 && group === Ci && Co === Ci && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 3 && k[1] === 3
     && p.every((v) => v === 1) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
-  if (!dw2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
+  // 1x1 / stride 2 / no padding on an even input: the stride-1 result at even rows and columns
+  const pw2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 1 && k[1] === 1
+    && p.every((v) => v === 0) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
+  if (!dw2 && !pw2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
   if (group !== 1 && !(group === Ci && Co === Ci)) return { rsp: false, reason: `group ${group}` };
   const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
   const rq = requants(n, Co);
   const xr = valueRange(x);
   try {
     if (group !== 1) {
-      if (dw2) return { rsp: true, plan: { ...planDw(Ci, H, W, wv, rq, xr), sub: 2 } };
+      if (dw2) return { rsp: true, plan: { ...planDw(Ci, H, W, wv, rq, xr), sub: { C: Ci, H, W } } };
       if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
+    if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
     if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
   } catch (e) {

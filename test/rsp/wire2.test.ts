@@ -29,6 +29,16 @@ function stride2Model(): string {
   return writeModel(b, tmpDir('rsp-dw2'));
 }
 
+/** 1x1 stride 2 (the ResNet shortcut): 8 -> 16 channels, 16x16 -> 8x8. */
+function pointwise2Model(): string {
+  const b = new OnnxBuilder('pw2');
+  b.input('x', 'float32', [1, 8, 16, 16]);
+  const w1 = b.init('w1', seededTensor([16, 8, 1, 1], 41, 0.5)), b1 = b.init('b1', seededTensor([16], 42, 0.1));
+  b.node('Conv', ['x', w1, b1], { kernel_shape: [1, 1], pads: [0, 0, 0, 0], strides: [2, 2] }, ['y']);
+  b.output('y', 'float32', [1, 16, 8, 8]);
+  return writeModel(b, tmpDir('rsp-pw2'));
+}
+
 const EMU = getTarget('n64')!.emulators!.mupen64plus!;
 const HAVE = fs.existsSync(process.env.DNNC_MUPEN64PLUS || EMU.command) && haveCommand('stdbuf') && haveCommand(EMU.cc[0]!)
   && fs.existsSync('/usr/lib/x86_64-linux-gnu/mupen64plus/mupen64plus-rsp-z64.so');
@@ -48,6 +58,14 @@ describe('--rsp stride-2 depthwise', () => {
     const v = await verify(m, { target: 'host', quantize: Q, tolerance: 5e-2 } as never);
     expect(v.pass).toBe(true);
   }, 120_000);
+
+  it('puts a 1x1 stride-2 convolution on the RSP (pointwise at stride 1 + subsampling)', async () => {
+    const m = pointwise2Model();
+    const { graph } = lower(m, { target: 'n64', quantize: Q, rsp: true });
+    expect(rspReport(graph)[0]).toMatchObject({ op: 'QConv', where: 'RSP', why: expect.stringMatching(/^pointwise/) });
+    const c = await compile(m, { target: 'n64', quantize: Q, rsp: true, reference: false });
+    expect(c.code.files['model.c']!).toMatch(/dnnc_rsp_subsample2\([^;]*16u, 16u, 16u\)/);
+  });
 });
 
 async function romOutput(rsp: boolean, model: string) {
@@ -68,6 +86,15 @@ describe.skipIf(!HAVE)('--rsp stride-2 depthwise in mupen64plus', () => {
     const rsp = await romOutput(true, m);
     expect(rsp.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false);
     expect(cpu.hex.length).toBe(16 * 16 * 16 * 8);
+    expect(rsp.hex).toBe(cpu.hex);
+  }, 300_000);
+
+  it('1x1 stride 2: RSP build equals the CPU int16 build bit for bit', async () => {
+    const m = pointwise2Model();
+    const cpu = await romOutput(false, m);
+    const rsp = await romOutput(true, m);
+    expect(rsp.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false);
+    expect(cpu.hex.length).toBe(16 * 8 * 8 * 8);
     expect(rsp.hex).toBe(cpu.hex);
   }, 300_000);
 });
