@@ -1,5 +1,5 @@
 // `--rsp`: which int16 layers run as RSP tasks, and the tasks themselves.
-// rspDecide() decides per node (QConv pointwise, 3x3 and depthwise 3x3 / stride 1 /
+// rspDecide() decides per node (QConv pointwise / stride 1 or 2 / pad 0, 3x3 / stride 1 and depthwise 3x3 / stride 1 or 2 /
 // pad 1, int16, batch 1) whether an RSP kernel gives exactly the CPU int16
 // result (the eligibility checks of compiler/rsp) and returns the tasks:
 // one generated microcode per output-channel group plus the params block
