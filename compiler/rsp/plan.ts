@@ -1,5 +1,5 @@
 // `--rsp`: which int16 layers run as RSP tasks, and the tasks themselves.
-// rspDecide() decides per node (QConv pointwise, 3x3 and depthwise 3x3 / stride 1 /
+// rspDecide() decides per node (QConv pointwise / stride 1 or 2 / pad 0, 3x3 / stride 1 and depthwise 3x3 / stride 1 or 2 /
 // pad 1, int16, batch 1) whether an RSP kernel gives exactly the CPU int16
 // result (the eligibility checks of compiler/rsp) and returns the tasks:
 // one generated microcode per output-channel group plus the params block
@@ -7,7 +7,7 @@
 // dispatcher adds the RDRAM addresses at run time). Every other node stays
 // on the CPU with the reason. rspSimulate() runs the tasks in the
 // bit-exact simulator for the cost figures of `dnnc inspect --rsp`.
-import type { Node } from '../../ir/graph.js';
+import type { Node, Value } from '../../ir/graph.js';
 import { Rsp } from './sim.js';
 import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
@@ -32,6 +32,8 @@ export interface RspLayerPlan {
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
   pad?: { C: number; H: number; W: number; IWp: number };
   inBytes: number; outBytes: number;
+  /** stride 2 (depthwise 3x3 / pad 1, pointwise / pad 0): the tasks compute the stride-1 result [C][H][W] (outBytes) into a scratch buffer, the CPU keeps the even rows and columns */
+  sub?: { C: number; H: number; W: number };
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -50,6 +52,37 @@ function requants(n: Node, Co: number): Requant[] {
   return Array.from({ length: Co }, (_, c) => ({ shift: sh.length === 1 ? sh[0]! : sh[c]!, bias: b ? Number(b.get(c)) : 0, lo, hi }));
 }
 
+/**
+ * The int16 range [lo, hi] the value's producer guarantees: the clamp of a
+ * Q* layer (act_min/act_max, e.g. [0, 32767] after a fused ReLU), through
+ * max pooling; else the whole int16 range.
+ */
+export function valueRange(v: Value): [number, number] {
+  const p = v.producer;
+  if (p && p.op === 'QMaxPool' && p.inputs[0]) return valueRange(p.inputs[0]);
+  if (p && (p.op === 'QConv' || p.op === 'QGemm' || p.op === 'QAdd') && p.outputs[0] === v && v.type.dtype === 'int16' && !p.int('y_zp', 0)) {
+    const lo = p.int('act_min', -32768), hi = p.int('act_max', 32767);
+    if (lo >= -32768 && hi <= 32767 && lo <= hi) return [lo, hi];
+  }
+  return [-32768, 32767];
+}
+
+/**
+ * |sum_k w_k x_k| bound over x in [lo, hi], divided by 32768 (chooseAcc
+ * multiplies its row sum by 32768; division by a power of 2 is exact).
+ */
+function rowBound(w: number[], at: number, len: number, [lo, hi]: [number, number]): number {
+  let up = 0, dn = 0;
+  for (let i = at; i < at + len; i++) {
+    const v = w[i]!;
+    if (v > 0) { up += v * hi; dn += v * lo; } else { up += v * lo; dn += v * hi; }
+  }
+  return Math.max(Math.abs(up), Math.abs(dn)) / 32768;
+}
+
+/** The plan has checked 32-bit exactness with the input's range: the kernel must not redo it for the whole int16 range. */
+const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
+
 export function rspDecide(n: Node): RspDecision {
   if (n.op === 'QMaxPool') return decidePool(n);
   if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
@@ -64,44 +97,53 @@ export function rspDecide(n: Node): RspDecision {
   const group = n.int('group', 1);
   const k = n.ints('kernel_shape') ?? ws.slice(2);
   const s = n.ints('strides') ?? [1, 1], d = n.ints('dilations') ?? [1, 1], p = n.ints('pads') ?? [0, 0, 0, 0];
-  if (s.some((v) => v !== 1) || d.some((v) => v !== 1)) return { rsp: false, reason: 'stride/dilation != 1' };
   const Ci = xs[1]!, H = xs[2]!, W = xs[3]!, Co = ys[1]!;
+  // 3x3 depthwise / stride 2 / pad 1 on an even input: the stride-1 result at even rows and columns
+  const dw2 = group !== 1 && group === Ci && Co === Ci && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 3 && k[1] === 3
+    && p.every((v) => v === 1) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
+  // 1x1 / stride 2 / no padding on an even input: the stride-1 result at even rows and columns
+  const pw2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 1 && k[1] === 1
+    && p.every((v) => v === 0) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
+  if (!dw2 && !pw2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
   if (group !== 1 && !(group === Ci && Co === Ci)) return { rsp: false, reason: `group ${group}` };
   const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
   const rq = requants(n, Co);
+  const xr = valueRange(x);
   try {
     if (group !== 1) {
-      if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq) };
+      if (dw2) return { rsp: true, plan: { ...planDw(Ci, H, W, wv, rq, xr), sub: { C: Ci, H, W } } };
+      if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
-    if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq) };
-    if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq) };
+    if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
+    if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
+    if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
   } catch (e) {
     return { rsp: false, reason: (e as Error).message };
   }
   return { rsp: false, reason: `kernel ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
 }
 
-function planPw(K: number, HW: number, Co: number, w: number[], rq: Requant[]): RspLayerPlan {
+function planPw(K: number, HW: number, Co: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
   if (HW % 8) throw new Error(`HW=${HW} is not a multiple of 8`);
   if (K > 256) throw new Error(`K=${K} rows exceed one SP DMA (256)`);
-  const acc = chooseAcc(rq, (c) => { let a = 0; for (let k = 0; k < K; k++) a += Math.abs(w[c * K + k]!); return a; });
+  const acc = chooseAcc(rq, (c) => rowBound(w, c * K, K, xr));
   const { P, coPerTask } = planPointwise(K, HW, Co, acc);
   const tasks: RspTask[] = [];
   const skip = (HW - P) * 2;
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
-    const kernel = gemmKernel({ K, P, Co: co, weights: w.slice(c0 * K, (c0 + co) * K), requant: rq.slice(c0, c0 + co), acc });
+    const kernel = gemmKernel({ K, P, Co: co, weights: w.slice(c0 * K, (c0 + co) * K), requant: rq.slice(c0, c0 + co), acc: kacc(acc) });
     tasks.push({ kernel, ntiles: HW / P, inOff: 0, inStride: P * 2, inLen: dmaLen(P * 2, K, skip), outOff: c0 * HW * 2, outStride: P * 2, outLen: dmaLen(P * 2, co, skip) });
   }
   return { kind: 'pointwise', acc, tasks, inBytes: K * HW * 2, outBytes: Co * HW * 2 };
 }
 
-function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[]): RspLayerPlan {
+function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
   if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
   if (Ci > 256 || Co > 256) throw new Error('more than 256 channels (one SP DMA)');
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
-  const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < Ci * 9; i++) a += Math.abs(w[c * Ci * 9 + i]!); return a; });
+  const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
   const wmul = acc === 48 ? 2 : 1;
   let best: { OH: number; co: number; cost: number } | undefined;
   for (let OH = H; OH >= 1; OH--) {
@@ -123,7 +165,7 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
   const tasks: RspTask[] = [];
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
-    const kernel = conv3x3Kernel({ Ci, Co: co, OH, OW: W, weights: w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), requant: rq.slice(c0, c0 + co), acc });
+    const kernel = conv3x3Kernel({ Ci, Co: co, OH, OW: W, weights: w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), requant: rq.slice(c0, c0 + co), acc: kacc(acc) });
     tasks.push({ kernel, ntiles: H / OH, inOff: 0, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, Ci, planeB - (OH + 2) * rowB),
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, (H - OH) * W * 2) });
   }
@@ -131,16 +173,18 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */
-function planDw(C: number, H: number, W: number, w: number[], rq: Requant[]): RspLayerPlan {
+function planDw(C: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
   if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
-  const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < 9; i++) a += Math.abs(w[c * 9 + i]!); return a; });
+  const acc = chooseAcc(rq, (c) => rowBound(w, c * 9, 9, xr));
   const wmul = acc === 48 ? 2 : 1;
   let best: { OH: number; cg: number; tiles: number } | undefined;
   for (let OH = H; OH >= 1; OH--) {
-    if (H % OH || (OH + 2) * rowB > 4096 || (planeB - (OH + 2) * rowB) > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
+    if (H % OH || (OH + 2) * rowB > 4096 || OH * W * 2 > 4096) continue;
+    // one channel per task needs no row skip (single-row SP DMAs); more need the skips within 12 bits
+    const skipOk = (planeB - (OH + 2) * rowB) <= 0xfff && (H - OH) * W * 2 <= 0xfff;
     for (let cg = Math.min(C, 256); cg >= 1; cg--) {
-      if (C % cg) continue;
+      if (C % cg || (cg > 1 && !skipOk)) continue;
       const constB = cg * 32 * wmul + cg * 16 + 16;
       if (64 + Math.ceil(constB / 16) * 16 + 2 * cg * (OH + 2) * rowB + 2 * cg * OH * W * 2 > DMEM_SIZE) continue;
       // each task reloads its microcode and const block: fewer tasks first, then fewer tiles
@@ -153,9 +197,9 @@ function planDw(C: number, H: number, W: number, w: number[], rq: Requant[]): Rs
   const { OH, cg } = best;
   const tasks: RspTask[] = [];
   for (let c0 = 0; c0 < C; c0 += cg) {
-    const kernel = depthwiseKernel({ C: cg, OH, OW: W, weights: w.slice(c0 * 9, (c0 + cg) * 9), requant: rq.slice(c0, c0 + cg), acc });
-    tasks.push({ kernel, ntiles: H / OH, inOff: c0 * planeB, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, cg, planeB - (OH + 2) * rowB),
-      outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, cg, (H - OH) * W * 2) });
+    const kernel = depthwiseKernel({ C: cg, OH, OW: W, weights: w.slice(c0 * 9, (c0 + cg) * 9), requant: rq.slice(c0, c0 + cg), acc: kacc(acc) });
+    tasks.push({ kernel, ntiles: H / OH, inOff: c0 * planeB, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, cg, cg > 1 ? planeB - (OH + 2) * rowB : 0),
+      outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, cg, cg > 1 ? (H - OH) * W * 2 : 0) });
   }
   return { kind: 'depthwise3x3', acc, tasks, pad: { C, H, W, IWp }, inBytes: C * planeB, outBytes: C * H * W * 2 };
 }

@@ -104,3 +104,10 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
 }
 
 #endif
+
+void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w) {
+  uint32_t k, r, i, oh = h / 2u, ow = w / 2u;
+  for (k = 0; k < c; k++)
+    for (r = 0; r < oh; r++)
+      for (i = 0; i < ow; i++) y[(k * oh + r) * ow + i] = y_full[(k * h + 2u * r) * w + 2u * i];
+}

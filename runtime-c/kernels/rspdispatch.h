@@ -29,4 +29,7 @@ typedef struct {
 /* 1: the RSP computed y; 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y);
 
+/* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
+void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);
+
 #endif

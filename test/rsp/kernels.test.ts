@@ -49,7 +49,7 @@ describe('RSP GEMM / pointwise tile', () => {
     const K = 16, P = 8, Co = 4;
     const w = randInt16(r, K * Co, 20000, 32767);
     const rq: Requant[] = Array.from({ length: Co }, (_, i) => ({ shift: [4, 12, 20, 28][i]!, bias: r.int(-(2 ** 30), 2 ** 30), lo: -32768, hi: 32767 }));
-    expect(() => gemmKernel({ K, P, Co, weights: w, requant: rq })).toThrow(/could overflow.*48-bit accumulation: channel 0: shift 4 outside \[16, 32\]/);
+    expect(() => gemmKernel({ K, P, Co, weights: w, requant: rq })).toThrow(/could overflow.*48-bit accumulation: channel 0: shift 4 outside \[13, 32\]/);
     const k = gemmKernel({ K, P, Co, weights: w, requant: rq, acc: 'wrap32' });
     const tiles = [randInt16(r, K * P, 20000, 32767), randInt16(r, K * P, -32768, -20000)];
     const run = runTiles(k, tiles);
@@ -63,7 +63,7 @@ describe('RSP GEMM / pointwise tile', () => {
   });
 
   it('rejects shifts the RSP sequence cannot do and tiles that do not fit DMEM', () => {
-    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8), requant: [{ shift: 1, bias: 0, lo: -32768, hi: 32767 }] })).toThrow(/shift 1 outside \[2, 31\].*shift 1 outside \[16, 32\]/);
+    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8), requant: [{ shift: 1, bias: 0, lo: -32768, hi: 32767 }] })).toThrow(/shift 1 outside \[2, 31\].*shift 1 outside \[13, 32\]/);
     expect(() => gemmKernel({ K: 64, P: 64, Co: 8, weights: new Int16Array(512), requant: Array(8).fill({ shift: 8, bias: 0, lo: -32768, hi: 32767 }) })).toThrow(/DMEM/);
   });
 });
@@ -104,7 +104,7 @@ describe('RSP 48-bit accumulation (full-range int16 weights and inputs)', () => 
   it('chooses 32-bit accumulation when the weights allow it, and refuses what neither can do exactly', () => {
     const small = gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(100), requant: [{ shift: 12, bias: 0, lo: 0, hi: 32767 }] });
     expect(small.description).toMatch(/32-bit/);
-    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(30000), requant: [{ shift: 12, bias: 0, lo: 0, hi: 32767 }] })).toThrow(/48-bit accumulation: channel 0: shift 12 outside \[16, 32\]/);
+    expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(30000), requant: [{ shift: 12, bias: 0, lo: 0, hi: 32767 }] })).toThrow(/48-bit accumulation: channel 0: shift 12 outside \[13, 32\]/);
     expect(() => gemmKernel({ K: 8, P: 8, Co: 1, weights: new Int16Array(8).fill(30000), requant: [{ shift: 20, bias: 0, lo: 0, hi: 32767 }], acc: 32 })).toThrow(/could overflow/);
   });
 });
@@ -259,7 +259,7 @@ describe('RSP pointwise layer (NCHW tensor, strided SP DMA gather/scatter, sever
     expect(mismatches(run.y, ref)).toBe(0);
     expect(mismatches(run.y, cpu)).toBe(0);
     expect(pointwiseEligibility({ ...layer, shift: shift.map(() => 1) })).toMatchObject({ ok: false, reason: expect.stringMatching(/shift 1/) });
-    expect(pointwiseEligibility({ ...layer, weights: w.map(() => 32767) })).toMatchObject({ ok: false, reason: expect.stringMatching(/could overflow.*shift \d+ outside \[16, 32\]/) });
+    expect(pointwiseEligibility({ ...layer, weights: w.map(() => 32767) })).toMatchObject({ ok: false, reason: expect.stringMatching(/could overflow.*shift \d+ outside \[13, 32\]/) });
     // full-range weights with shifts >= 16: 48-bit accumulation, still equal to the CPU
     const wide = { ...layer, weights: randInt16(r, K * Co), shift: shift.map(() => r.int(16, 24)) };
     expect(pointwiseEligibility(wide)).toEqual({ ok: true, acc: 48 });

@@ -36,6 +36,15 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u }`);
   const x = n.inputs[0]!, y = n.outputs[0]!;
   const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
+  if (p.sub) {
+    // stride 2: the RSP computes the stride-1 result into a scratch buffer, the CPU keeps even rows and columns
+    const full = ctx.local('rsp_full');
+    const padBuf = p.pad ? ctx.local('rsp_pad') : '';
+    return `  { ${desc.replace(' */', ', stride 2 as stride 1 + subsampling */')}\n`
+      + (p.pad ? `    static int16_t DNNC_ALIGN(16) ${padBuf}[${pd.C * (pd.H + 2) * pd.IWp}];\n` : '')
+      + `    static int16_t DNNC_ALIGN(16) ${full}[${p.outBytes / 2}];\n`
+      + `    if (dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${p.pad ? padBuf : 'NULL'}, ${full})) {\n      dnnc_rsp_subsample2(${full}, ${ctx.ptr(y)}, ${p.sub.C}u, ${p.sub.H}u, ${p.sub.W}u);\n    } else {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+  }
   if (p.pad) {
     const padN = pd.C * (pd.H + 2) * pd.IWp;
     const buf = ctx.local('rsp_pad');

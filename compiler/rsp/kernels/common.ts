@@ -117,19 +117,31 @@ export function requantAsm(vy: string, vp: string, vh: string, vm: string, vt: s
  */
 export function requant48Lanes(q: Requant): number[] {
   const s = q.shift;
-  if (!Number.isInteger(s) || s < 16 || s > 32) throw new DnncError(`RSP 48-bit requantization needs a shift in [16, 32], got ${s}`);
+  if (!Number.isInteger(s) || s < LOW48 || s > 32) throw new DnncError(`RSP 48-bit requantization needs a shift in [${LOW48}, 32], got ${s}`);
   const c = q.bias + 2 ** (s - 1);
   if (c < -(2 ** 31) || c >= 2 ** 31) throw new DnncError(`RSP requantization: bias + rounding ${c} does not fit 32 bits`);
   if (q.lo < -32768 || q.hi > 32767 || q.lo > q.hi) throw new DnncError(`RSP requantization: clamp [${q.lo}, ${q.hi}] outside int16`);
   const cu = c < 0 ? c + 2 ** 32 : c;
-  const m1 = s >= 18 ? 2 ** (32 - s) : 16384, m2 = s <= 17 ? 16384 : 0, m34 = s === 16 ? 16384 : 0;
+  // s < 16: V * 2^(32-s) as 2^(18-s) pairs of 16384 (all channels of the kernel share s; see requant48Asm)
+  const m1 = s >= 18 ? 2 ** (32 - s) : 16384, m2 = s <= 17 ? 16384 : 0, m34 = s <= 16 ? 16384 : 0;
   // lane 7 = 2: vmudm by it is an arithmetic shift right by 15 (the sign of a weight vector)
   return [cu & 0xffff, Math.floor(cu / 65536) & 0xffff, m1, m2, q.lo & 0xffff, q.hi & 0xffff, m34, 2];
 }
 
-/** Rescale pairs needed by a set of 48-bit requantizations (1, 2 or 4). */
+/** Smallest shift of the 48-bit readout (s < 16 needs all channels of a kernel to share s: 2^(18-s) rescale pairs). */
+export const LOW48 = 13;
+
+/** Rescale pairs needed by a set of 48-bit requantizations (1, 2, 4, or 2^(18-s) when s < 16). */
 export function requant48Pairs(qs: Requant[]): number {
+  const low = Math.min(...qs.map((q) => q.shift));
+  if (low < 16) return 2 ** (18 - Math.max(low, LOW48)); // chooseAcc has checked that all channels share s
   return qs.some((q) => q.shift === 16) ? 4 : qs.some((q) => q.shift === 17) ? 2 : 1;
+}
+
+/** Times the low accumulator word L = ACC(15..0) is added with the multiplier 2 (lane 7) when s < 16: 2^(15-s). */
+export function requant48Lreps(qs: Requant[]): number {
+  const low = Math.min(...qs.map((q) => q.shift));
+  return low < 16 ? 2 ** (15 - low) : 0;
 }
 
 /**
@@ -138,17 +150,21 @@ export function requant48Pairs(qs: Requant[]): number {
  * V = ACC(47..16) (vsar), y = sat16(V * 2^(32-s) >> 16) via vmudn/vmadh
  * pairs, clamp. `ones` is a vector of 1s. Clobbers vh, vm and $v15.
  */
-export function requant48Asm(vy: string, vp: string, vh: string, vm: string, ones: string, pairs: number): string[] {
+export function requant48Asm(vy: string, vp: string, vh: string, vm: string, ones: string, pairs: number, lreps = 0): string[] {
   const out = [
     `vmadh $v15, ${ones}, ${vp}.e1`,
     `vmadm $v15, ${ones}, ${vp}.e0`,
     `vsar ${vh}, COP2_ACC_HI`,
     `vsar ${vm}, COP2_ACC_MD`,
-    `vmudn $v15, ${vm}, ${vp}.e2`,
-    `vmadh ${vy}, ${vh}, ${vp}.e2`,
   ];
+  // s < 16: y = sat16((V * 2^(32-s) + L * 2^(16-s)) >> 16), L = ACC(15..0) (unsigned), read into vy first
+  if (lreps) {
+    out.push(`vsar ${vy}, COP2_ACC_LO`, `vmudn $v15, ${vy}, ${vp}.e7`);
+    for (let i = 1; i < lreps; i++) out.push(`vmadn $v15, ${vy}, ${vp}.e7`);
+  }
+  out.push(`${lreps ? 'vmadn' : 'vmudn'} $v15, ${vm}, ${vp}.e2`, `vmadh ${vy}, ${vh}, ${vp}.e2`);
   if (pairs >= 2) out.push(`vmadn $v15, ${vm}, ${vp}.e3`, `vmadh ${vy}, ${vh}, ${vp}.e3`);
-  if (pairs >= 4) out.push(`vmadn $v15, ${vm}, ${vp}.e6`, `vmadh ${vy}, ${vh}, ${vp}.e6`, `vmadn $v15, ${vm}, ${vp}.e6`, `vmadh ${vy}, ${vh}, ${vp}.e6`);
+  for (let i = 2; i < pairs; i++) out.push(`vmadn $v15, ${vm}, ${vp}.e6`, `vmadh ${vy}, ${vh}, ${vp}.e6`);
   out.push(`vge ${vy}, ${vy}, ${vp}.e4`, `vlt ${vy}, ${vy}, ${vp}.e5`);
   return out;
 }
@@ -170,7 +186,13 @@ export function chooseAcc(qs: Requant[], rowAbsSum: (c: number) => number, want?
         if (bound >= 2 ** 31) why32 = `channel ${c}: 32768 * sum|w| + |bias| + 2^(s-1) = ${bound} >= 2^31 (the sum could overflow)`;
       }
     }
-    if (!why48 && (!Number.isInteger(s) || s < 16 || s > 32)) why48 = `channel ${c}: shift ${s} outside [16, 32]`;
+    if (!why48 && (!Number.isInteger(s) || s < LOW48 || s > 32)) why48 = `channel ${c}: shift ${s} outside [${LOW48}, 32]`;
+    if (!why48 && s < 16) {
+      // the readout scales the sum by 2^(16-s) inside the 48-bit accumulator: keep it below 2^46
+      const bound = 32768 * rowAbsSum(c) + Math.abs(q.bias) + 2 ** (s - 1) + 65536;
+      if (bound * 2 ** (16 - s) >= 2 ** 46) why48 = `channel ${c}: sum bound ${bound} * 2^${16 - s} >= 2^46`;
+      else if (qs.some((o) => o.shift !== s)) why48 = `shift ${s} < 16 with other shifts in the layer`;
+    }
   });
   // 'wrap32': 32-bit accumulation without the overflow check (tests of the RSP-exact C model)
   if (want === 'wrap32') return 32;

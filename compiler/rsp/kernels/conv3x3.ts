@@ -7,7 +7,7 @@
 // accumulator runs over all Ci planes (a runtime loop), so with 48-bit
 // accumulation the weight signs are stored next to the weights.
 import { DnncError } from '../../../ir/errors.js';
-import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, requant48Lreps, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
 import { depthwiseRowWidth } from './depthwise.js';
 
 export interface Conv3x3Spec {
@@ -93,7 +93,7 @@ export function conv3x3Kernel(spec: Conv3x3Spec): RspKernel {
       `bnez $v0, ${L}`,
       `addiu $t7, $t7, ${planeB - p0.cur}`,
     );
-    body.push(...(wide ? requant48Asm('$v08', '$v30', '$v09', '$v10', '$v31', pairs) : requantAsm('$v08', '$v30', '$v09', '$v10', '$v11')));
+    body.push(...(wide ? requant48Asm('$v08', '$v30', '$v09', '$v10', '$v31', pairs, requant48Lreps(spec.requant)) : requantAsm('$v08', '$v30', '$v09', '$v10', '$v11')));
     body.push(`sqv $v08[0], ${16 * g}($t3)`);
   }
   body.push(

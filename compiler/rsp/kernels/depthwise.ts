@@ -5,7 +5,7 @@
 // halo (and zero padding at the borders). Y tile: C planes of OH x OW, OW a
 // multiple of 8. The kx = 1, 2 taps are unaligned 16-byte loads (lqv+lrv).
 import { DnncError } from '../../../ir/errors.js';
-import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, requant48Lreps, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
 
 export interface DepthwiseSpec {
   C: number; OH: number; OW: number;
@@ -90,7 +90,7 @@ export function depthwiseKernel(spec: DepthwiseSpec): RspKernel {
       if (wide) body.push(`${t === 0 ? 'vmudm' : 'vmadm'} $v15, ${x}, ${t < 8 ? '$v28' : '$v29'}${e}`, `vmadh $v15, ${x}, ${t < 8 ? '$v23' : '$v24'}${e}`);
       else body.push(`${t === 0 ? 'vmudh' : 'vmadh'} $v15, ${x}, ${t < 8 ? '$v28' : '$v29'}${e}`);
     }
-    const rq = wide ? requant48Asm('$v08', '$v30', '$v09', '$v10', '$v31', pairs) : requantAsm('$v08', '$v30', '$v09', '$v10', '$v11');
+    const rq = wide ? requant48Asm('$v08', '$v30', '$v09', '$v10', '$v31', pairs, requant48Lreps(spec.requant)) : requantAsm('$v08', '$v30', '$v09', '$v10', '$v11');
     const next = g + 1 < G ? loads(g + 1) : [];
     // loads may move the pointers (addiu): keep each addiu before the loads that need it
     for (let i = 0; i < rq.length; i++) {

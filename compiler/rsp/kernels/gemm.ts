@@ -7,7 +7,7 @@
 // while |sum| < 2^31), the weight broadcast from a register by element
 // selector (.e0-.e7); then the requantization sequence of common.ts.
 import { DnncError } from '../../../ir/errors.js';
-import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
+import { wrapKernel, finishKernel, requantLanes, requantAsm, requant48Lanes, requant48Asm, requant48Pairs, requant48Lreps, chooseAcc, be16, PtrWalker, type RspKernel, type Requant } from './common.js';
 
 export interface GemmSpec {
   K: number;      // reduction length (input channels)
@@ -103,7 +103,7 @@ function streaming(spec: GemmSpec, Kp: number, wBytes: number, base: number, acc
       body.push(`vmadh $v15, $v${k % 8}, ${sReg(k)}.e${k % 8}`);
     } else body.push(`${k === 0 ? 'vmudh' : 'vmadh'} $v15, $v${k % 8}, ${wReg(k)}.e${k % 8}`);
   }
-  body.push(...(wide ? requant48Asm('$v8', '$v30', '$v9', '$v10', '$v31', pairs) : requantAsm('$v8', '$v30', '$v9', '$v10', '$v11')));
+  body.push(...(wide ? requant48Asm('$v8', '$v30', '$v9', '$v10', '$v31', pairs, requant48Lreps(spec.requant)) : requantAsm('$v8', '$v30', '$v9', '$v10', '$v11')));
   body.push(
     'addiu $t6, $t6, -1',
     'sqv $v8[0], 0($t3)',
