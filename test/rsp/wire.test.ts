@@ -3,15 +3,11 @@
 // dispatcher call, and the N64 ROM (mupen64plus with the low-level RSP plugin
 // mupen64plus-rsp-z64) computes the same output bits as the CPU int16 build.
 import { describe, it, expect } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
 import { lower, compile } from '../../compiler/driver.js';
-import { verify } from '../../compiler/verify.js';
-import { getTarget } from '../../compiler/targets/target.js';
 import { rspReport } from '../../compiler/rsp/report.js';
-import { haveCommand } from '../../compiler/toolchain.js';
 import { example, dnnc, writeModel, tmpDir } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
+import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
 
 /** Pointwise convolutions (the RSP gemm kernel): 8 -> 24 -> 8 channels on 16x16, ReLU between. */
 function pointwiseModel(): string {
@@ -26,10 +22,6 @@ function pointwiseModel(): string {
   return writeModel(b, tmpDir('rsp-pw'));
 }
 
-const EMU = getTarget('n64')!.emulators!.mupen64plus!;
-const HAVE = fs.existsSync(process.env.DNNC_MUPEN64PLUS || EMU.command) && haveCommand('stdbuf') && haveCommand(EMU.cc[0]!)
-  && fs.existsSync('/usr/lib/x86_64-linux-gnu/mupen64plus/mupen64plus-rsp-z64.so');
-const Q = { dtype: 'int16' as const, calibrateRandom: 4 };
 
 describe('--rsp decisions', () => {
   it('puts the example cnn 3x3 convolutions (48-bit accumulator) and its 2x2 max pool on the RSP and says why the rest stays on the CPU', () => {
@@ -77,21 +69,11 @@ function depthwiseModel(): string {
   return writeModel(b, tmpDir('rsp-dw'));
 }
 
-async function romOutput(rsp: boolean, model = example('cnn')) {
-  const r = await verify(model, { target: 'n64', emulator: 'mupen64plus', keep: true, quantize: Q, rsp, tolerance: 1e-2 });
-  const log = fs.readFileSync(path.join(r.dir, 'emulator.log'), 'utf8');
-  fs.rmSync(r.dir, { recursive: true, force: true });
-  const lines = log.split('\n').filter((l) => l.startsWith('Core: IS64: ')).map((l) => l.slice(12));
-  const at = lines.findIndex((l) => l.startsWith('DNNC-OUTPUT'));
-  let hex = '';
-  for (let i = at + 1; at >= 0 && i < lines.length && /^[0-9a-f]+$/.test(lines[i]!); i++) hex += lines[i];
-  return { r, lines, hex };
-}
 
-describe.skipIf(!HAVE)('--rsp in mupen64plus (low-level RSP plugin)', () => {
+describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp in mupen64plus (low-level RSP plugin)', () => {
   it('the example cnn: RSP build output equals the CPU int16 build bit for bit', async () => {
-    const cpu = await romOutput(false);
-    const rsp = await romOutput(true);
+    const cpu = await romOutput(false, example('cnn'));
+    const rsp = await romOutput(true, example('cnn'));
     expect(rsp.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false); // no dispatcher timeout / fallback
     expect(rsp.r.notes!.join('\n')).toMatch(/mupen64plus-rsp-z64/);
     expect(cpu.hex).toMatch(/^[0-9a-f]{80}$/);

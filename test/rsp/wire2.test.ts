@@ -5,15 +5,12 @@
 // Host: decisions and the generated C; mupen64plus (low-level RSP plugin):
 // the ROM output equals the CPU int16 build bit for bit.
 import { describe, it, expect } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
 import { lower, compile } from '../../compiler/driver.js';
 import { verify } from '../../compiler/verify.js';
-import { getTarget } from '../../compiler/targets/target.js';
 import { rspReport } from '../../compiler/rsp/report.js';
-import { haveCommand } from '../../compiler/toolchain.js';
 import { writeModel, tmpDir } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
+import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
 
 /** 3x3 depthwise stride 2 (16 channels, 32x32 -> 16x16) + ReLU, pointwise 16->16 + ReLU. */
 function stride2Model(): string {
@@ -39,10 +36,6 @@ function pointwise2Model(): string {
   return writeModel(b, tmpDir('rsp-pw2'));
 }
 
-const EMU = getTarget('n64')!.emulators!.mupen64plus!;
-const HAVE = fs.existsSync(process.env.DNNC_MUPEN64PLUS || EMU.command) && haveCommand('stdbuf') && haveCommand(EMU.cc[0]!)
-  && fs.existsSync('/usr/lib/x86_64-linux-gnu/mupen64plus/mupen64plus-rsp-z64.so');
-const Q = { dtype: 'int16' as const, calibrateRandom: 4 };
 
 describe('--rsp stride-2 depthwise', () => {
   it('puts the stride-2 depthwise on the RSP and emits the subsampling after the dispatcher', async () => {
@@ -68,18 +61,8 @@ describe('--rsp stride-2 depthwise', () => {
   });
 });
 
-async function romOutput(rsp: boolean, model: string) {
-  const r = await verify(model, { target: 'n64', emulator: 'mupen64plus', keep: true, quantize: Q, rsp, tolerance: 1e-2 });
-  const log = fs.readFileSync(path.join(r.dir, 'emulator.log'), 'utf8');
-  fs.rmSync(r.dir, { recursive: true, force: true });
-  const lines = log.split('\n').filter((l) => l.startsWith('Core: IS64: ')).map((l) => l.slice(12));
-  const at = lines.findIndex((l) => l.startsWith('DNNC-OUTPUT'));
-  let hex = '';
-  for (let i = at + 1; at >= 0 && i < lines.length && /^[0-9a-f]+$/.test(lines[i]!); i++) hex += lines[i];
-  return { r, lines, hex };
-}
 
-describe.skipIf(!HAVE)('--rsp stride-2 depthwise in mupen64plus', () => {
+describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp stride-2 depthwise in mupen64plus', () => {
   it('RSP build equals the CPU int16 build bit for bit', async () => {
     const m = stride2Model();
     const cpu = await romOutput(false, m);
