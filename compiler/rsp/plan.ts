@@ -13,6 +13,7 @@ import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
 import { depthwiseKernel } from './kernels/depthwise.js';
+import { addKernel, mulKernel, liftAdd } from './kernels/eltwise.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -26,7 +27,7 @@ export interface RspTask {
 }
 
 export interface RspLayerPlan {
-  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2';
+  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2' | 'add' | 'mul';
   acc: 32 | 48;
   tasks: RspTask[];
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
@@ -34,6 +35,8 @@ export interface RspLayerPlan {
   inBytes: number; outBytes: number;
   /** stride 2 (depthwise 3x3 / pad 1, pointwise / pad 0): the tasks compute the stride-1 result [C][H][W] (outBytes) into a scratch buffer, the CPU keeps the even rows and columns */
   sub?: { C: number; H: number; W: number };
+  /** add / mul: a second input read with in0's geometry (params in1 = the second tensor + inOff, inStride, inLen) */
+  in1?: true;
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -85,6 +88,7 @@ const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
 
 export function rspDecide(n: Node): RspDecision {
   if (n.op === 'QMaxPool') return decidePool(n);
+  if (n.op === 'QAdd' || n.op === 'QMul') return decideEltwise(n);
   if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
   const x = n.inputs[0]!, w = n.inputs[1]!, y = n.outputs[0]!;
   if (x.type.dtype !== 'int16') return { rsp: false, reason: `${x.type.dtype} (RSP kernels are int16)` };
@@ -237,7 +241,7 @@ export function rspSimulate(plan: RspLayerPlan): RspCost {
     rsp.dmem.fill(0);
     const dv = new DataView(rsp.dmem.buffer);
     const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
-      xAt + t.inOff, t.inStride, t.inLen, 0, 0, 0, 0, 0, yAt + t.outOff, t.outStride, t.outLen, 0];
+      xAt + t.inOff, t.inStride, t.inLen, 0, ...(plan.in1 ? [xAt + t.inOff, t.inStride, t.inLen] : [0, 0, 0]), 0, yAt + t.outOff, t.outStride, t.outLen, 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
     rsp.loadImem(t.kernel.image.imem);
     rsp.stats.instructions = 0; rsp.stats.dmaReadBytes = 0; rsp.stats.dmaWriteBytes = 0;
@@ -248,4 +252,67 @@ export function rspSimulate(plan: RspLayerPlan): RspCost {
     staticInstructions += t.kernel.image.imem.length / 4;
   }
   return { instructions, dmaBytes, staticInstructions };
+}
+
+/** Largest |v| over the int16 range [lo, hi]. */
+const absMax = ([lo, hi]: [number, number]) => Math.max(Math.abs(lo), Math.abs(hi));
+
+/**
+ * QAdd / QMul (int16, both inputs and the output of one shape: no
+ * broadcasting) as the elementwise add / mul kernels over the flat tensor.
+ * dnnc's CPU int16 semantics (runtime-c qelementwise.h, zero points unused):
+ *   add: y = clamp(rshift_rnd(a * 2^am + b * 2^bm, s)), am, bm >= 0, any s
+ *        (s < 2: liftAdd multiplies both terms by 2^(2-s) and shifts by 2, exact);
+ *   mul: y = clamp(rshift_rnd(a * b, s)), s >= 2 here (no lift for a product).
+ * The kernels form a*ma + b*mb (or a*b) + 2^(s-1) in 32 bits: exact when
+ * max|a| * ma + max|b| * mb + 2^(s-1) < 2^31 over the inputs' value ranges.
+ * Tiles: as many elements as DMEM holds (double-buffered a, b, y), one SP DMA
+ * each; the count rounded down to 8 runs on the RSP (a second task for a
+ * remainder of tiles), the last count % 8 elements on the CPU.
+ */
+function decideEltwise(n: Node): RspDecision {
+  const a = n.inputs[0]!, b = n.inputs[1]!, y = n.outputs[0]!;
+  if (a.type.dtype !== 'int16' || b.type.dtype !== 'int16') return { rsp: false, reason: `${a.type.dtype} (RSP kernels are int16)` };
+  const same = (s: readonly number[]) => s.length === y.type.shape.length && s.every((d, i) => d === y.type.shape[i]);
+  if (!same(a.type.shape) || !same(b.type.shape)) return { rsp: false, reason: 'broadcasting (only inputs of the output\'s shape go to the RSP)' };
+  const N = y.type.shape.reduce((p, d) => p * d, 1), N8 = N - (N % 8);
+  if (N8 === 0) return { rsp: false, reason: `${N} elements (fewer than 8)` };
+  const lo = n.int('act_min', -32768), hi = n.int('act_max', 32767);
+  const ra = valueRange(a), rb = valueRange(b);
+  const s = n.int('shift', 0);
+  let make: (count: number) => RspKernel;
+  let sum: number;
+  try {
+    if (n.op === 'QAdd') {
+      const am = n.int('a_mult', 0), bm = n.int('b_mult', 0);
+      if (am < 0 || bm < 0) return { rsp: false, reason: `negative input shifts ${am}, ${bm}` };
+      const l = liftAdd(am, bm, s);
+      sum = absMax(ra) * l.ma + absMax(rb) * l.mb + 2 ** (l.shift - 1);
+      make = (count) => addKernel({ n: count, ma: l.ma, mb: l.mb, shift: l.shift, lo, hi });
+    } else {
+      if (s < 2) return { rsp: false, reason: `mul shift ${s} < 2 (no exact RSP rescale of the product)` };
+      sum = Math.max(...[ra[0] * rb[0], ra[0] * rb[1], ra[1] * rb[0], ra[1] * rb[1]].map(Math.abs)) + 2 ** (s - 1);
+      make = (count) => mulKernel({ n: count, shift: s, lo, hi });
+    }
+  } catch (e) {
+    return { rsp: false, reason: (e as Error).message };
+  }
+  if (sum >= 2 ** 31) return { rsp: false, reason: `|sum| + 2^(s-1) <= ${sum} >= 2^31 (the 32-bit sum could overflow)` };
+  // the largest tile (multiple of 8) the kernel's DMEM map holds
+  let pmax = Math.min(N8, Math.floor((DMEM_SIZE - 0x40 - 32) / 96) * 8);
+  for (;; pmax -= 8) {
+    try { make(pmax); break; } catch (e) { if (pmax <= 8) return { rsp: false, reason: (e as Error).message }; }
+  }
+  // a tile size dividing the count (at least half the largest; multiples of 32 unroll by 4), else full tiles + a remainder task
+  let P = 0;
+  for (let p = pmax; p >= pmax / 2; p -= 8) if (N8 % p === 0 && (!P || (p % 32 === 0 && P % 32 !== 0))) P = p;
+  if (!P) P = pmax >= 32 ? pmax - (pmax % 32) : pmax;
+  const tasks: RspTask[] = [];
+  const full = Math.floor(N8 / P), rest = N8 - full * P;
+  const task = (count: number, ntiles: number, off: number): RspTask => ({
+    kernel: make(count), ntiles, inOff: off, inStride: count * 2, inLen: dmaLen(count * 2), outOff: off, outStride: count * 2, outLen: dmaLen(count * 2),
+  });
+  if (full) tasks.push(task(P, full, 0));
+  if (rest) tasks.push(task(rest, 1, full * P * 2));
+  return { rsp: true, plan: { kind: n.op === 'QAdd' ? 'add' : 'mul', acc: 32, tasks, inBytes: N8 * 2, outBytes: N8 * 2, in1: true } };
 }

@@ -44,7 +44,7 @@ static int sp_wait_dma(void) {
   return 0;
 }
 
-static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_base) {
+static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_base, uint32_t in1_base) {
   const dnnc_rsp_ucode *u = t->ucode;
   uint32_t w[16];
   uint32_t i;
@@ -59,7 +59,8 @@ static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_ba
   /* params block -> DMEM 0x000 (the const block follows by the microcode's own DMA) */
   w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = u->cdata_bytes ? ((u->cdata_bytes + 7u) & ~7u) - 1u : 0u; w[3] = 0;
   w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = 0;
-  w[8] = 0; w[9] = 0; w[10] = 0; w[11] = 0;
+  /* in1 (two-input kernels): the second tensor, read with in0's geometry */
+  w[8] = in1_base ? in1_base + t->in_off : 0u; w[9] = in1_base ? t->in_stride : 0u; w[10] = in1_base ? t->in_len : 0u; w[11] = 0;
   w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = 0;
   for (i = 0; i < 16; i++) SP_DMEM[i] = w[i];
   SP_PC = 0;
@@ -91,12 +92,32 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
     const dnnc_rsp_ucode *u = l->tasks[t].ucode;
     n64_dcache_writeback_invalidate(u->text, u->text_bytes);
     n64_dcache_writeback_invalidate(u->cdata, u->cdata_bytes);
-    if (!sp_run_task(&l->tasks[t], phys(in), phys(y))) return 0;
+    if (!sp_run_task(&l->tasks[t], phys(in), phys(y), 0u)) return 0;
+  }
+  return 1;
+}
+
+int dnnc_rsp_run_eltwise(const dnnc_rsp_eltwise *l, const int16_t *a, const int16_t *b, int16_t *y) {
+  uint32_t t;
+  if (((uintptr_t)a | (uintptr_t)b | (uintptr_t)y) & 7u) return 0;
+  n64_dcache_writeback_invalidate(a, l->bytes);
+  n64_dcache_writeback_invalidate(b, l->bytes);
+  n64_dcache_writeback_invalidate(y, l->bytes);
+  for (t = 0; t < l->ntasks; t++) {
+    const dnnc_rsp_ucode *u = l->tasks[t].ucode;
+    n64_dcache_writeback_invalidate(u->text, u->text_bytes);
+    n64_dcache_writeback_invalidate(u->cdata, u->cdata_bytes);
+    if (!sp_run_task(&l->tasks[t], phys(a), phys(y), phys(b))) return 0;
   }
   return 1;
 }
 
 #else
+
+int dnnc_rsp_run_eltwise(const dnnc_rsp_eltwise *l, const int16_t *a, const int16_t *b, int16_t *y) {
+  (void)l; (void)a; (void)b; (void)y;
+  return 0;
+}
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
   (void)l; (void)x; (void)pad; (void)y;

@@ -29,6 +29,17 @@ typedef struct {
 /* 1: the RSP computed y; 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y);
 
+/* Two-input elementwise layers (add / mul): the tasks read a and b with the same geometry (task in_*)
+   and write y; `bytes` = the elements they cover (the caller's CPU loop does the rest). */
+typedef struct {
+  const dnnc_rsp_task *tasks;
+  uint32_t ntasks;
+  uint32_t bytes;
+} dnnc_rsp_eltwise;
+
+/* 1: the RSP computed y[0 .. bytes/2); 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
+int dnnc_rsp_run_eltwise(const dnnc_rsp_eltwise *l, const int16_t *a, const int16_t *b, int16_t *y);
+
 /* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
 void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);
 

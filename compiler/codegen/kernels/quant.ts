@@ -12,6 +12,7 @@ import { qdqLayout } from '../../../ir/ops/quant.js';
 import { emitRowsQGemm } from './wrows.js';
 import { quantThresholds } from './quant-thresholds.js';
 import { emitRspConv } from './rsp.js';
+import { emitRspEltwise } from './rsp-eltwise.js';
 
 const fn = kernelName;
 
@@ -121,6 +122,7 @@ registerKernel({
     const params = ctx.decl('qbin', 'dnnc_qbinary_params',
       `{ ${n.int('a_zp', 0)}, ${n.int('b_zp', 0)}, ${n.int('y_zp', 0)}, ${n.int('a_mult', 0)}, ${n.int('b_mult', 0)}, ${n.int('mult', 0)}, ${n.int('shift', 0)}, ${lo}, ${hi} }`);
     const f = `dnnc_q${n.op === 'QAdd' ? 'add' : 'mul'}_${sfx}`;
+    if (n.int('rsp', 0)) return emitRspEltwise(ctx, (i) => `${f}(${ctx.cptr(a)}[${i}], ${ctx.cptr(b)}[${i}], &${params})`);
     return emitLoops(y.type.shape, [a.type.shape, b.type.shape], ([oa, ob], k) =>
       `${ctx.ptr(y)}[${k}] = ${f}(${ctx.cptr(a)}[${oa}], ${ctx.cptr(b)}[${ob}], &${params});`);
   },

@@ -8,7 +8,7 @@ import type { EmitCtx } from './registry.js';
 import { nodeError } from '../../../ir/errors.js';
 import { rspDecide } from '../../rsp/plan.js';
 
-function bytes(b: Uint8Array): string {
+export function bytes(b: Uint8Array): string {
   const pad = new Uint8Array(Math.max(8, Math.ceil(b.length / 8) * 8));
   pad.set(b);
   const rows: string[] = [];
