@@ -79,6 +79,8 @@ export interface CompileOptions extends FrontOptions {
   tile?: TileOptions;
   /** --rsp (n64, int16): layers with an exactly matching RSP kernel run as RSP tasks (passes/rsp.ts) */
   rsp?: boolean;
+  /** n64 ROM (verify --emulator mupen64plus): print the CP0 Count ticks of every layer (DNNC-LAYER lines; see generate.ts) */
+  layerTicks?: boolean;
   /** fused patch execution (--fuse-patches) and its instruction-overhead cap (--max-recompute); undefined: only when the model does not fit otherwise (compile) */
   fusePatches?: boolean;
   maxRecompute?: number;
@@ -318,7 +320,7 @@ export function fpuWarnings(g: Graph, target: TargetDesc): string[] {
 export function generateForTarget(file: string, graph: Graph, target: TargetDesc, opts: CompileOptions,
   place: { arenaAttr?: string; arenaHeader?: string } = {}): { code: ModelCode; memory: MemoryReport | null } {
   const prefix = opts.prefix ?? 'model';
-  const genTiles = (weights: WeightMode, streamTileBytes?: number, streamBuffers?: 1 | 2) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, streamBuffers, ...place });
+  const genTiles = (weights: WeightMode, streamTileBytes?: number, streamBuffers?: 1 | 2) => generateModel(graph, { prefix, kernels: opts.kernels ?? 'optimized', target, weights, packLittleEndian: opts.packLittleEndian, weightDtype: opts.weightDtype, streamTileBytes, streamBuffers, layerTicks: opts.layerTicks, ...place });
   // streamed weights: whole layers as before; row tiles when asked (--stream-tile), or when whole
   // layers do not fit: the largest of 1M, 256K, 64K, 16K tiles that fits (else the smallest)
   const gen = (weights: WeightMode, streamBuffers?: 1 | 2) => {

@@ -86,6 +86,8 @@ export interface ModelCode {
   state?: StateIo[];
   /** bytes of the state buffers (outside the arena) */
   stateBytes?: number;
+  /** layerTicks: one label per layer (op and node name), in dnnc_layer_tick order */
+  layerTicks?: string[];
 }
 
 /** One persistent state buffer: a graph input and the output that updates it, sharing one static array. */
@@ -118,6 +120,8 @@ export interface CodegenOptions {
   streamTileBytes?: number;
   /** weight stream buffers: 2 (default) loads the next layer while one computes; 1 loads each layer before it runs (half the RAM) */
   streamBuffers?: 1 | 2;
+  /** call dnnc_layer_tick(i) after layer i (and -1 before the first): the n64 ROM main adds up Count ticks per layer */
+  layerTicks?: boolean;
 }
 
 const PACK_HEADER_BYTES = 16;
@@ -425,6 +429,11 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
     current = undefined;
     blocks.push({ comment: ccomment(printNode(n)), code: pre + code });
   }
+  if (opts.layerTicks && blocks.length) {
+    decls.push('void dnnc_layer_tick(int layer); /* layerTicks: defined by the program\'s main */');
+    blocks[0]!.code = '  dnnc_layer_tick(-1);\n' + blocks[0]!.code;
+    blocks.forEach((b, i) => { b.code += `  dnnc_layer_tick(${i});\n`; });
+  }
   const hasPack = !!packPlan && (packPlan.pack.steps > 0 || tiledAny);
   if (hasPack) kernels.add('wpack');
 
@@ -502,6 +511,7 @@ export function generateModel(g: Graph, opts: CodegenOptions): ModelCode {
   const streamBufferBytes = pack ? (pack.bufferBytes.length ? pack.bufferBytes.reduce((a, b) => a + b, 0) : opts.target.weightPack!.align) + 2 * (pack.tileBufferBytes ?? 0) : 0;
   const code: ModelCode = { prefix, files, kernels: data.kernels, inputs: runInputs, outputs: runOutputs, arenaBytes, weightBytes, weights, pack, streamBufferBytes };
   if (state.length) Object.assign(code, { state, stateBytes });
+  if (opts.layerTicks) code.layerTicks = g.nodes.map((n) => `${n.op} ${n.name}`);
   return code;
 }
 

@@ -26,6 +26,7 @@ import { buildRom } from '../n64rom.js';
 import { parseHexOutputs } from './qemu-riscv32.js';
 import { DnncError } from '../../ir/errors.js';
 import { isFloatType } from '../../ir/types.js';
+import { cstring } from '../codegen/c.js';
 
 export const ROM_MAIN_TEMPLATE = 'n64/rom_main.c.njk';
 const PLATFORM_DIR = 'platform/n64bare';
@@ -76,7 +77,7 @@ export function buildN64Rom(c: Compiled, dir: string, e: EmulatorDesc, tolerance
   };
   // the ROM checks its outputs itself unless the expected ones hold NaN (the interpreter halts at a NaN compare)
   const selfCheck = !(c.golden.expected ?? []).some((t) => isFloatType(t.dtype) && Array.from({ length: t.size }, (_, i) => t.get(i)).some(Number.isNaN));
-  const files: Record<string, FileData> = projectFiles(romTarget, c.code, c.golden, { tolerance, selfCheck }, 'project');
+  const files: Record<string, FileData> = projectFiles(romTarget, c.code, c.golden, { tolerance, selfCheck, layerTicks: c.code.layerTicks?.map(cstring) }, 'project');
   for (const f of PLATFORM_FILES) files[`n64bare/${f}`] = fs.readFileSync(path.join(RUNTIME_DIR, PLATFORM_DIR, f), 'utf8');
   writeProject(dir, files, true);
 
