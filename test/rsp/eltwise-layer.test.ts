@@ -3,7 +3,10 @@
 // dnnc's CPU dnnc_qadd_i16 / dnnc_qmul_i16 bit for bit on random and extreme data
 // (simulator, and mupen64plus-rsp-z64 for one plan); the cases the RSP cannot do exactly
 // get a reason; the generated C (RSP call + CPU tail) builds and runs; and a ROM with a
-// residual add and a mul gives the same bits with and without --rsp in mupen64plus.
+// residual add and a mul gives the same bits with and without --rsp in mupen64plus (and,
+// built with layerTicks, prints the Count ticks of every layer).
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { Graph, Value, type Node } from '../../ir/graph.js';
 import { Builder, attr } from '../../ir/builder.js';
@@ -179,5 +182,23 @@ describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp QAdd / QMul in mupen64plus', () => {
     expect(rspRom.lines.some((l) => l.startsWith('DNNC-RSP'))).toBe(false);
     expect(cpuRom.hex.length).toBe(867 * 8);
     expect(rspRom.hex).toBe(cpuRom.hex);
+  }, 300_000);
+
+  it('layerTicks: the ROM prints the Count ticks of every layer, adding up to (nearly) the time per inference', async () => {
+    const m = residualModel();
+    const { graph } = lower(m, { target: 'n64', quantize: Q, rsp: true });
+    const r = await verify(m, { target: 'n64', emulator: 'mupen64plus', keep: true, quantize: Q, rsp: true, layerTicks: true, tolerance: 1e-2 });
+    const log = fs.readFileSync(path.join(r.dir, 'emulator.log'), 'utf8');
+    fs.rmSync(r.dir, { recursive: true, force: true });
+    expect(r.pass).toBe(true);
+    const layers = [...log.matchAll(/IS64: DNNC-LAYER (\d+) (\d+) (\S+) (\S+)/g)].map((x) => ({ i: Number(x[1]), ticks: Number(x[2]), op: x[3], name: x[4] }));
+    expect(layers.map((l) => l.op)).toEqual(graph.nodes.map((n) => n.op));
+    expect(layers.map((l) => l.name)).toEqual(graph.nodes.map((n) => n.name));
+    const cnt = /DNNC-COUNT (\d+) (\d+) (\d+)/.exec(log)!;
+    const total = (Number(cnt[1]) * 2 ** 32 + Number(cnt[2])) / Number(cnt[3]);
+    const sum = layers.reduce((a, l) => a + l.ticks, 0);
+    expect(sum).toBeLessThanOrEqual(total);
+    expect(sum).toBeGreaterThan(0.9 * total);
+    expect(layers.every((l) => l.ticks > 0)).toBe(true);
   }, 300_000);
 });
