@@ -256,9 +256,11 @@ export function buildProgram(): Command {
       .option('--tolerance <x>', 'pass when max_abs_err <= x * max(1, max|ref|)', (v) => Number(v), 1e-4)
       .option('--sanitize', 'build with AddressSanitizer and UBSan (host)')
       .option('--emulator <name>', 'run a bare-metal build in a system emulator (n64: mupen64plus, a real ROM)')
+      .option('--layer-ticks', 'with --target n64 --emulator mupen64plus: print the CP0 Count ticks of every layer')
       .option('--keep', 'keep the build folder')),
-  ).action(async (model: string, o: CommonOpts & { sanitize?: boolean; keep?: boolean; emulator?: string }) => {
-    const r = await verify(model, { ...compileOptions(o), sanitize: o.sanitize, keep: o.keep, emulator: o.emulator });
+  ).action(async (model: string, o: CommonOpts & { sanitize?: boolean; keep?: boolean; emulator?: string; layerTicks?: boolean }) => {
+    if (o.layerTicks && !(o.target === 'n64' && o.emulator === 'mupen64plus')) throw new DnncError('--layer-ticks needs --target n64 --emulator mupen64plus (the bare-metal ROM main counts the ticks)');
+    const r = await verify(model, { ...compileOptions(o), sanitize: o.sanitize, keep: o.keep, emulator: o.emulator, layerTicks: o.layerTicks });
     if (r.how) process.stderr.write(`dnnc: ${r.how}\n`);
     if (o.keep) process.stderr.write(`dnnc: build folder kept at ${r.dir}\n`);
     for (const w of r.warnings ?? []) process.stderr.write(`dnnc: warning: ${w}\n`);

@@ -255,6 +255,8 @@ export function mupen64plusRunner(c: Compiled, dir: string, req: BuildRequest): 
         notes.push(`${name}: time per inference ${fmtUs(us)} (CP0 Count ${per} ticks at ${e.timerHz / 1e6} MHz over ${runs} run${runs > 1 ? 's' : ''}; ` +
           `the emulator adds ${e.countPerOp} to Count per instruction, so that is ${Math.round(per / e.countPerOp)} instructions at ${2 / e.countPerOp} cycles each: its timing, not cycle-exact), ${(r.wallMs / 1000).toFixed(1)} s wall clock`);
       }
+      // layerTicks builds: DNNC-LAYER <i> <ticks per inference> <op> <node>
+      for (const l of r.lines) { const m = /^DNNC-LAYER (\d+) (\d+) (.*)$/.exec(l); if (m) notes.push(`${name}: layer ${m[1]} ${m[3]}: ${m[2]} Count ticks`); }
       const self = r.lines.find((l) => /^(PASS|FAIL) /.test(l));
       if (self) notes.push(`${name}: the ROM's own check against the embedded expected output: ${self}`);
       if (r.end === 'timeout') return { outputs: `timeout after ${e.timeoutMs / 1000} s in ${name}${lastLine(r.lines)}`, notes };

@@ -19,7 +19,7 @@ import { lower, compile } from '../../compiler/driver.js';
 import { verify } from '../../compiler/verify.js';
 import { rspReport } from '../../compiler/rsp/report.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
-import { writeModel, tmpDir } from '../helpers.js';
+import { writeModel, tmpDir, dnnc, example } from '../helpers.js';
 import { prng, randInt16, cRef, KIND, mismatches } from './helpers.js';
 import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
 
@@ -172,6 +172,18 @@ describe('--rsp QAdd / QMul in a model', () => {
     const v = await verify(m, { target: 'n64', quantize: Q, rsp: true, tolerance: 5e-2 } as never);
     expect(v.pass).toBe(true);
   }, 180_000);
+});
+
+describe('layerTicks', () => {
+  it('is off by default; dnnc verify --layer-ticks refuses builds without the ROM main in one line', async () => {
+    const c = await compile(example('cnn'), { target: 'n64', reference: false });
+    expect(c.code.files['model.c']!).not.toMatch(/dnnc_layer_tick/);
+    const t = await compile(example('cnn'), { target: 'n64', reference: false, layerTicks: true });
+    expect(t.code.files['model.c']!.match(/dnnc_layer_tick\(/g)?.length).toBe(t.graph.nodes.length + 2); // prototype, -1, one per layer
+    const r = dnnc(['verify', example('cnn'), '--layer-ticks']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dnnc: error: --layer-ticks needs --target n64 --emulator mupen64plus/m);
+  });
 });
 
 describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp QAdd / QMul in mupen64plus', () => {
