@@ -104,6 +104,26 @@ describe('--rsp QAdd / QMul plans == dnnc CPU int16 kernels (simulator)', () => 
     });
   }
 
+  it('random configurations: every accepted one equals the CPU on random + extreme data, every refused one says why', () => {
+    const r = prng(77);
+    let accepted = 0, refused = 0;
+    for (let k = 0; k < 40; k++) {
+      const op = r.int(0, 1) ? 'QAdd' : 'QMul';
+      const lo = r.int(0, 2) ? -32768 : r.int(-32768, 0), hi = r.int(0, 2) ? 32767 : r.int(0, 32767);
+      const c: Case = op === 'QAdd'
+        ? { op, shape: [1, r.int(1, 700)], am: r.int(0, 15), bm: r.int(0, 15), s: r.int(-4, 32), lo, hi, relu: r.int(0, 3) === 0 }
+        : { op, shape: [1, r.int(1, 700)], s: r.int(0, 33), lo, hi, relu: r.int(0, 3) === 0 };
+      const d = rspDecide(node(c));
+      if (!d.rsp) { expect(d.reason.length).toBeGreaterThan(5); refused++; continue; }
+      accepted++;
+      const N = c.shape[1]!, N8 = N - (N % 8);
+      const a = data(r, N, c.relu ? 0 : -32768), b = data(r, N, c.relu ? 0 : -32768);
+      expect(mismatches(runPlan(d.plan, a, b), cpu(c, a, b).subarray(0, N8))).toBe(0);
+    }
+    expect(accepted).toBeGreaterThan(10);
+    expect(refused).toBeGreaterThan(3);
+  });
+
   it('tiles: as large as DMEM holds, dividing the count when it can, else full tiles + one remainder task', () => {
     const big = plan({ op: 'QAdd', shape: [1, 16, 32, 32], am: 0, bm: 2, s: 2 });
     expect(big.tasks.map((t) => [t.ntiles, t.inStride / 2])).toEqual([[64, 256]]);
