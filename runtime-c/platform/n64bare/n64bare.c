@@ -82,9 +82,20 @@ uint32_t n64_cart_read32(uint32_t cart_addr) {
   return REG32(0xA0000000u | cart_addr);
 }
 
+/* VR4300 data cache: 8 KB, direct mapped, 16-byte lines */
+#define N64_DCACHE_SIZE 8192u
+#define N64_DCACHE_LINE 16u
+
 void n64_dcache_writeback_invalidate(const void *p, uint32_t bytes) {
-  uintptr_t a = (uintptr_t)p & ~(uintptr_t)15, end = (uintptr_t)p + bytes;
-  for (; a < end; a += 16) __asm__ volatile("cache 0x15, 0(%0)" : : "r"(a) : "memory");
+  uintptr_t a = (uintptr_t)p & ~(uintptr_t)(N64_DCACHE_LINE - 1u), end = (uintptr_t)p + bytes;
+  if (end - a >= N64_DCACHE_SIZE) {
+    /* a range at least as large as the cache: every line once by index (Index_Writeback_Invalidate_D
+       on KSEG0 addresses 0..8 KB), 512 cache ops whatever the range, 4 per loop */
+    for (a = 0x80000000u; a < 0x80000000u + N64_DCACHE_SIZE; a += 4u * N64_DCACHE_LINE)
+      __asm__ volatile("cache 0x01, 0(%0)\n\tcache 0x01, 16(%0)\n\tcache 0x01, 32(%0)\n\tcache 0x01, 48(%0)" : : "r"(a) : "memory");
+    return;
+  }
+  for (; a < end; a += N64_DCACHE_LINE) __asm__ volatile("cache 0x15, 0(%0)" : : "r"(a) : "memory");
 }
 
 void n64_pi_read_async(void *dst, uint32_t cart_addr, uint32_t bytes) {
