@@ -13,6 +13,7 @@ import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
 import { depthwiseKernel } from './kernels/depthwise.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes } from './kernels/conv3x3c.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -23,6 +24,10 @@ export interface RspTask {
   /** in0: byte offset from the (padded) input base, stride per tile, SP DMA length value */
   inOff: number; inStride: number; inLen: number;
   outOff: number; outStride: number; outLen: number;
+  /** grouped kernels (conv3x3c): in0 step from the last tile of a group to the first of the next (params 0x1C); default 0 */
+  inStep2?: number;
+  /** second input stream (conv3x3c: the weights of each chunk), from its own RDRAM data; default none */
+  in1?: { data: Uint8Array; stride: number; len: number; step2: number };
 }
 
 export interface RspLayerPlan {
@@ -104,7 +109,10 @@ export function rspDecide(n: Node): RspDecision {
   // 1x1 / stride 2 / no padding on an even input: the stride-1 result at even rows and columns
   const pw2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 1 && k[1] === 1
     && p.every((v) => v === 0) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
-  if (!dw2 && !pw2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
+  // 3x3 / stride 2 / pad 1 full convolution on an even input: the stride-1 result at even rows and columns
+  const cv2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 3 && k[1] === 3
+    && p.every((v) => v === 1) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
+  if (!dw2 && !pw2 && !cv2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
   if (group !== 1 && !(group === Ci && Co === Ci)) return { rsp: false, reason: `group ${group}` };
   const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
   const rq = requants(n, Co);
@@ -115,6 +123,7 @@ export function rspDecide(n: Node): RspDecision {
       if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
+    if (cv2) return { rsp: true, plan: { ...plan3x3(Ci, Co, H, W, wv, rq, xr), sub: { C: Co, H, W } } };
     if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
     if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
@@ -141,9 +150,9 @@ function planPw(K: number, HW: number, Co: number, w: number[], rq: Requant[], x
 
 function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
   if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
-  if (Ci > 256 || Co > 256) throw new Error('more than 256 channels (one SP DMA)');
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
+  if (Ci > 256 || Co > 256) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
   const wmul = acc === 48 ? 2 : 1;
   let best: { OH: number; co: number; cost: number } | undefined;
   for (let OH = H; OH >= 1; OH--) {
@@ -159,7 +168,7 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
       break;
     }
   }
-  if (!best) throw new Error(`conv3x3 ${Ci}->${Co} ${H}x${W}: no tile fits DMEM / the SP DMA skip field`);
+  if (!best) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
   const { OH, co: coPerTask } = best;
   const planeB = (H + 2) * rowB;
   const tasks: RspTask[] = [];
@@ -170,6 +179,58 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, (H - OH) * W * 2) });
   }
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
+}
+
+const al16 = (x: number) => Math.ceil(x / 16) * 16;
+
+/**
+ * 3x3 / stride 1 / pad 1 whose tile does not fit DMEM with all input
+ * channels (or with all weights in the const block): conv3x3c tasks (output
+ * channel groups) whose tiles are (row block, input-channel chunk) pairs,
+ * the chunk's planes by one strided SP DMA (in0), the chunk's weights
+ * through in1, partial sums in DMEM across the chunks of a row block. The
+ * tiling with the fewest DMA bytes (input re-read per channel group, halo
+ * rows, weights re-read per row block, microcode per task) that fits DMEM
+ * and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
+ */
+export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48): RspLayerPlan {
+  const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
+  let best: { OH: number; cc: number; co: number; cost: number } | undefined;
+  for (let OH = H; OH >= 1; OH--) {
+    if (H % OH || (OH + 2) * rowB > 4096 || OH * W * 2 > 4096 || 3 * rowB > 1008) continue;
+    for (let cc = Math.min(Ci, 256); cc >= 1; cc--) {
+      if (Ci % cc || (cc > 1 && (H - OH) * rowB > 0xfff)) continue;
+      const chunks = Ci / cc;
+      for (let co = Math.min(Co, 256); co >= 1; co--) {
+        if (co > 1 && (H - OH) * W * 2 > 0xfff) continue;
+        const wB = conv3x3cWeightBytes(co, cc, acc);
+        if (wB > 4096) continue;
+        const psumB = chunks > 1 ? co * OH * (W / 8) * (acc === 48 ? 48 : 32) : 0;
+        const dmem = 64 + al16(co * 16 + 48 + psumB) + 2 * al16(cc * (OH + 2) * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
+        if (dmem > DMEM_SIZE) continue;
+        const groups = Math.ceil(Co / co), nsp = H / OH;
+        const cost = groups * nsp * Ci * (OH + 2) * rowB + nsp * Co * Ci * 32 * (acc === 48 ? 2 : 1) + Co * H * W * 2 + groups * 4096 + groups * nsp * chunks * 64;
+        if (!best || cost < best.cost) best = { OH, cc, co, cost };
+        break;
+      }
+    }
+  }
+  if (!best) throw new Error(`conv3x3 ${Ci}->${Co} ${H}x${W}: no tile fits DMEM / the SP DMA skip field, even with input channels in chunks`);
+  const { OH, cc, co: coPerTask } = best;
+  const chunks = Ci / cc, nsp = H / OH;
+  const tasks: RspTask[] = [];
+  for (let c0 = 0; c0 < Co; c0 += coPerTask) {
+    const co = Math.min(coPerTask, Co - c0);
+    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc });
+    const wB = conv3x3cWeightBytes(co, cc, acc);
+    tasks.push({
+      kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : OH * rowB, inLen: dmaLen((OH + 2) * rowB, cc, cc > 1 ? planeB - (OH + 2) * rowB : 0),
+      outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0),
+      inStep2: chunks > 1 ? OH * rowB - (chunks - 1) * cc * planeB : 0,
+      in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks, acc), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: chunks > 1 ? -(chunks - 1) * wB : 0 },
+    });
+  }
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2 };
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */
@@ -230,14 +291,15 @@ export interface RspCost { instructions: number; dmaBytes: number; staticInstruc
 /** Run the layer's tasks on zero input in the simulator: executed instructions (= static cycles of the model) and DMA bytes. */
 export function rspSimulate(plan: RspLayerPlan): RspCost {
   const rsp = new Rsp(1 << 21);
-  const xAt = 0x1000, yAt = xAt + ((plan.inBytes + 63) & ~63), cAt = yAt + ((plan.outBytes + 63) & ~63);
+  const xAt = 0x1000, yAt = xAt + ((plan.inBytes + 63) & ~63), cAt = yAt + ((plan.outBytes + 63) & ~63), wAt = cAt + 0x1000;
   let instructions = 0, dmaBytes = 0, staticInstructions = 0;
   for (const t of plan.tasks) {
     rsp.rdram.set(t.kernel.constData, cAt);
+    if (t.in1) rsp.rdram.set(t.in1.data, wAt);
     rsp.dmem.fill(0);
     const dv = new DataView(rsp.dmem.buffer);
     const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
-      xAt + t.inOff, t.inStride, t.inLen, 0, 0, 0, 0, 0, yAt + t.outOff, t.outStride, t.outLen, 0];
+      xAt + t.inOff, t.inStride, t.inLen, t.inStep2 ?? 0, t.in1 ? wAt : 0, t.in1?.stride ?? 0, t.in1?.len ?? 0, t.in1?.step2 ?? 0, yAt + t.outOff, t.outStride, t.outLen, 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
     rsp.loadImem(t.kernel.image.imem);
     rsp.stats.instructions = 0; rsp.stats.dmaReadBytes = 0; rsp.stats.dmaWriteBytes = 0;

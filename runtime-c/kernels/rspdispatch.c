@@ -44,7 +44,7 @@ static int sp_wait_dma(void) {
   return 0;
 }
 
-static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_base) {
+static int sp_run_task(const dnnc_rsp_task *t, const dnnc_rsp_task_ext *e, uint32_t in_base, uint32_t out_base) {
   const dnnc_rsp_ucode *u = t->ucode;
   uint32_t w[16];
   uint32_t i;
@@ -58,8 +58,8 @@ static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_ba
   if (!sp_wait_dma()) return 0;
   /* params block -> DMEM 0x000 (the const block follows by the microcode's own DMA) */
   w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = u->cdata_bytes ? ((u->cdata_bytes + 7u) & ~7u) - 1u : 0u; w[3] = 0;
-  w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = 0;
-  w[8] = 0; w[9] = 0; w[10] = 0; w[11] = 0;
+  w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = e ? e->in_step2 : 0u;
+  w[8] = e && e->in1_data ? phys(e->in1_data) : 0u; w[9] = e ? e->in1_stride : 0u; w[10] = e ? e->in1_len : 0u; w[11] = e ? e->in1_step2 : 0u;
   w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = 0;
   for (i = 0; i < 16; i++) SP_DMEM[i] = w[i];
   SP_PC = 0;
@@ -73,6 +73,10 @@ static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_ba
 }
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
+  return dnnc_rsp_run_layer_ext(l, NULL, x, pad, y);
+}
+
+int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y) {
   const int16_t *in = x;
   uint32_t t;
   if (((uintptr_t)x | (uintptr_t)y | (uintptr_t)pad) & 7u) return 0;
@@ -91,7 +95,8 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
     const dnnc_rsp_ucode *u = l->tasks[t].ucode;
     n64_dcache_writeback_invalidate(u->text, u->text_bytes);
     n64_dcache_writeback_invalidate(u->cdata, u->cdata_bytes);
-    if (!sp_run_task(&l->tasks[t], phys(in), phys(y))) return 0;
+    if (ext && ext[t].in1_data) n64_dcache_writeback_invalidate(ext[t].in1_data, ext[t].in1_bytes);
+    if (!sp_run_task(&l->tasks[t], ext ? &ext[t] : NULL, phys(in), phys(y))) return 0;
   }
   return 1;
 }
@@ -100,6 +105,11 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
   (void)l; (void)x; (void)pad; (void)y;
+  return 0;
+}
+
+int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y) {
+  (void)l; (void)ext; (void)x; (void)pad; (void)y;
   return 0;
 }
 

@@ -29,6 +29,16 @@ typedef struct {
 /* 1: the RSP computed y; 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y);
 
+/* Per-task extras of grouped / two-stream kernels (the chunked 3x3 conv), parallel to l->tasks. */
+typedef struct {
+  uint32_t in_step2;        /* in0 step from the last tile of a group to the first of the next (params 0x1C) */
+  const uint8_t *in1_data;  /* second input stream (the chunk weights), NULL: none */
+  uint32_t in1_bytes, in1_stride, in1_len, in1_step2;
+} dnnc_rsp_task_ext;
+
+/* dnnc_rsp_run_layer with the tasks' extras (ext: l->ntasks entries). */
+int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y);
+
 /* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
 void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);
 

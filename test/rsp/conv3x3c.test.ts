@@ -7,6 +7,8 @@ import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes } from '../../compi
 import { depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
 import { chooseAcc, requantLanes, requant48Lanes, fromBe16, type Requant } from '../../compiler/rsp/kernels/common.js';
 import { runTiles } from '../../compiler/rsp/run.js';
+import { plan3x3Chunked } from '../../compiler/rsp/plan.js';
+import { runLayerPlan } from '../../compiler/rsp/runplan.js';
 import { prng, randInt16, cRef, KIND, mismatches } from './helpers.js';
 
 export interface ChunkCase { cc: number; chunks: number; Co: number; OH: number; OW: number; wlo: number; whi: number; xlo: number; xhi: number; shifts: number[]; seed: number; groups: number; lo?: number }
@@ -67,6 +69,35 @@ describe('RSP chunked 3x3 conv (partial sums across input-channel chunks)', () =
       for (let g = 0; g < c.groups; g++) {
         expect(new Set(cpu[g]!).size + (c.seed >= 7 ? 1 : 0)).toBeGreaterThan(1);
         expect(mismatches(run.out[g]!, cpu[g]!)).toBe(0);
+      }
+    });
+  }
+});
+
+describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in the simulator', () => {
+  const layers = [
+    { Ci: 32, Co: 6, H: 8, W: 16, wmax: 32767, seed: 21, acc: 48 as const },
+    { Ci: 24, Co: 5, H: 6, W: 8, wmax: 250, seed: 22, acc: 32 as const },
+    { Ci: 3, Co: 4, H: 6, W: 96, wmax: 32767, seed: 23, acc: 48 as const }, // rows of 208 B: one plane per chunk (cc = 1)
+  ];
+  for (const l of layers) {
+    it(`${l.Ci}->${l.Co} at ${l.H}x${l.W}, ${l.acc}-bit: whole layer == CPU qconv2d_i16`, () => {
+      const r = prng(l.seed);
+      const w = Array.from(randInt16(r, l.Co * l.Ci * 9, -l.wmax, l.wmax));
+      const rq: Requant[] = Array.from({ length: l.Co }, (_, i) => ({ shift: l.acc === 48 ? [16, 20, 31][i % 3]! : [10, 20][i % 2]!, bias: r.int(-(2 ** 20), 2 ** 20), lo: i % 2 ? 0 : -32768, hi: 32767 }));
+      const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < l.Ci * 9; i++) a += Math.abs(w[c * l.Ci * 9 + i]!); return a; });
+      expect(acc).toBe(l.acc);
+      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc);
+      expect(plan.tasks[0]!.kernel.name).toBe('conv3x3c');
+      const x = randInt16(r, l.Ci * l.H * l.W);
+      const { y } = runLayerPlan(plan, x);
+      const IWp = depthwiseRowWidth(l.W), xp = new Int16Array(l.Ci * (l.H + 2) * IWp);
+      for (let c = 0; c < l.Ci; c++) for (let y0 = 0; y0 < l.H; y0++) for (let i = 0; i < l.W; i++) xp[(c * (l.H + 2) + y0 + 1) * IWp + i + 1] = x[(c * l.H + y0) * l.W + i]!;
+      // per output channel (its own clamp): the CPU kernel on the whole layer
+      for (let c = 0; c < l.Co; c++) {
+        const q = rq[c]!;
+        const [, cpu] = cRef(KIND.conv3x3, [l.Ci, 1, l.H, l.W, IWp, q.lo, q.hi], [xp, w.slice(c * l.Ci * 9, (c + 1) * l.Ci * 9), requantLanes(q).map((v) => (v << 16) >> 16), [q.shift]]);
+        expect(mismatches(y.subarray(c * l.H * l.W, (c + 1) * l.H * l.W), cpu)).toBe(0);
       }
     });
   }

@@ -33,7 +33,18 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   });
   const list = ctx.decl('rsp_tasks', 'dnnc_rsp_task', `{\n${tasks.join(',\n')}\n}`, true);
   const pd = p.pad ?? { C: 0, H: 0, W: 0, IWp: 0 };
-  const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u }`);
+  const layer0 = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u }`);
+  // grouped / two-stream tasks (chunked 3x3 conv): their extras and dnnc_rsp_run_layer_ext(); other layers are emitted as before
+  let layer = layer0;
+  if (p.tasks.some((t) => t.in1 || t.inStep2)) {
+    const u32 = (v: number) => `0x${(v >>> 0).toString(16)}u`;
+    const ext = p.tasks.map((t, i) => {
+      const w1 = t.in1 ? ctx.decl(`rsp_w${i}`, 'uint8_t DNNC_ALIGN(16)', bytes(t.in1.data), true) : 'NULL';
+      return `  { ${u32(t.inStep2 ?? 0)}, ${w1}, ${t.in1 ? t.in1.data.length : 0}u, ${u32(t.in1?.stride ?? 0)}, ${u32(t.in1?.len ?? 0)}, ${u32(t.in1?.step2 ?? 0)} }`;
+    });
+    const extList = ctx.decl('rsp_ext', 'dnnc_rsp_task_ext', `{\n${ext.join(',\n')}\n}`, true);
+    layer = `${layer0}, ${extList}`;
+  }
   const x = n.inputs[0]!, y = n.outputs[0]!;
   const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
   if (p.sub) {
@@ -43,12 +54,12 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
     return `  { ${desc.replace(' */', ', stride 2 as stride 1 + subsampling */')}\n`
       + (p.pad ? `    static int16_t DNNC_ALIGN(16) ${padBuf}[${pd.C * (pd.H + 2) * pd.IWp}];\n` : '')
       + `    static int16_t DNNC_ALIGN(16) ${full}[${p.outBytes / 2}];\n`
-      + `    if (dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${p.pad ? padBuf : 'NULL'}, ${full})) {\n      dnnc_rsp_subsample2(${full}, ${ctx.ptr(y)}, ${p.sub.C}u, ${p.sub.H}u, ${p.sub.W}u);\n    } else {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+      + `    if (dnnc_rsp_run_layer${layer === layer0 ? '' : '_ext'}(&${layer}, ${ctx.cptr(x)}, ${p.pad ? padBuf : 'NULL'}, ${full})) {\n      dnnc_rsp_subsample2(${full}, ${ctx.ptr(y)}, ${p.sub.C}u, ${p.sub.H}u, ${p.sub.W}u);\n    } else {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
   }
   if (p.pad) {
     const padN = pd.C * (pd.H + 2) * pd.IWp;
     const buf = ctx.local('rsp_pad');
-    return `  { ${desc}\n    static int16_t DNNC_ALIGN(16) ${buf}[${padN}];\n    if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+    return `  { ${desc}\n    static int16_t DNNC_ALIGN(16) ${buf}[${padN}];\n    if (!dnnc_rsp_run_layer${layer === layer0 ? '' : '_ext'}(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
   }
-  return `  ${desc}\n  if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, NULL, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
+  return `  ${desc}\n  if (!dnnc_rsp_run_layer${layer === layer0 ? '' : '_ext'}(&${layer}, ${ctx.cptr(x)}, NULL, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
 }

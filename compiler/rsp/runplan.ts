@@ -1,0 +1,50 @@
+// Run a layer plan of compiler/rsp/plan.ts (the tasks `--rsp` emits) in the
+// bit-exact simulator, or on another RSP implementation, the way
+// runtime-c/kernels/rspdispatch.c runs it on the N64: zero-padded input copy,
+// params block per task (with the grouped / two-stream extras), then the
+// CPU's even-row/column pick for stride 2. For tests of whole layers.
+import { Rsp } from './sim.js';
+import { be16, fromBe16, dmaLen } from './kernels/common.js';
+import type { RspLayerPlan } from './plan.js';
+import type { TaskEngine } from './layer.js';
+
+/** x: the layer input [C][H][W] int16; returns the layer output and the executed instructions. */
+export function runLayerPlan(plan: RspLayerPlan, x: Int16Array, engine?: TaskEngine): { y: Int16Array; instructions: number } {
+  const rsp = new Rsp(1 << 21);
+  let inp = x;
+  if (plan.pad) {
+    const { C, H, W, IWp } = plan.pad;
+    inp = new Int16Array(C * (H + 2) * IWp);
+    for (let c = 0; c < C; c++) for (let r = 0; r < H; r++) for (let i = 0; i < W; i++) inp[(c * (H + 2) + r + 1) * IWp + i + 1] = x[(c * H + r) * W + i]!;
+  }
+  const al = (v: number) => (v + 63) & ~63;
+  const xAt = 0x1000, yAt = xAt + al(plan.inBytes), cAt = yAt + al(plan.outBytes), wAt = cAt + 0x1000;
+  rsp.rdram.set(be16(inp), xAt);
+  for (const t of plan.tasks) {
+    if (wAt + (t.in1?.data.length ?? 0) > rsp.rdram.length) throw new Error('task data do not fit the modelled RDRAM');
+    rsp.rdram.set(t.kernel.constData, cAt);
+    if (t.in1) rsp.rdram.set(t.in1.data, wAt);
+    rsp.dmem.fill(0);
+    const dv = new DataView(rsp.dmem.buffer);
+    const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
+      xAt + t.inOff, t.inStride, t.inLen, t.inStep2 ?? 0, t.in1 ? wAt : 0, t.in1?.stride ?? 0, t.in1?.len ?? 0, t.in1?.step2 ?? 0,
+      yAt + t.outOff, t.outStride, t.outLen, 0];
+    words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
+    if (engine) {
+      const imem = new Uint8Array(4096);
+      imem.set(t.kernel.image.imem);
+      rsp.rdram.set(engine(rsp.rdram, rsp.dmem, imem));
+    } else {
+      rsp.loadImem(t.kernel.image.imem);
+      rsp.run(0);
+      rsp.drain();
+    }
+  }
+  let y = fromBe16(rsp.rdram, yAt, plan.outBytes / 2);
+  if (plan.sub) {
+    const { C, H, W } = plan.sub, oh = H / 2, ow = W / 2, s = new Int16Array(C * oh * ow);
+    for (let c = 0; c < C; c++) for (let r = 0; r < oh; r++) for (let i = 0; i < ow; i++) s[(c * oh + r) * ow + i] = y[(c * H + 2 * r) * W + 2 * i]!;
+    y = s;
+  }
+  return { y, instructions: rsp.stats.instructions };
+}
