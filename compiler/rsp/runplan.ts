@@ -10,7 +10,7 @@ import type { TaskEngine } from './layer.js';
 
 /** x: the layer input [C][H][W] int16; returns the layer output and the executed instructions. */
 export function runLayerPlan(plan: RspLayerPlan, x: Int16Array, engine?: TaskEngine): { y: Int16Array; instructions: number } {
-  const rsp = new Rsp(1 << 21);
+  const rsp = new Rsp(1 << 20); // 1 MiB, as the z64 runner models
   let inp = x;
   if (plan.pad) {
     const { C, H, W, IWp } = plan.pad;

@@ -9,6 +9,7 @@ import { chooseAcc, requantLanes, requant48Lanes, fromBe16, type Requant } from 
 import { runTiles } from '../../compiler/rsp/run.js';
 import { plan3x3Chunked } from '../../compiler/rsp/plan.js';
 import { runLayerPlan } from '../../compiler/rsp/runplan.js';
+import { runOnZ64, runImagesOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
 import { prng, randInt16, cRef, KIND, mismatches } from './helpers.js';
 
 export interface ChunkCase { cc: number; chunks: number; Co: number; OH: number; OW: number; wlo: number; whi: number; xlo: number; xhi: number; shifts: number[]; seed: number; groups: number; lo?: number }
@@ -101,4 +102,36 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
       }
     });
   }
+});
+
+describe.skipIf(!z64Plugin())('chunked 3x3 conv on mupen64plus-rsp-z64', () => {
+  const cases: ChunkCase[] = [
+    { cc: 3, chunks: 3, Co: 2, OH: 2, OW: 16, wlo: -800, whi: 800, xlo: -32768, xhi: 32767, shifts: [12, 20], seed: 31, groups: 2 },
+    { cc: 2, chunks: 2, Co: 3, OH: 2, OW: 8, wlo: -32768, whi: 32767, xlo: -32768, xhi: 32767, shifts: [16, 31], seed: 32, groups: 2 },
+  ];
+  for (const c of cases) {
+    it(`${c.chunks} chunks of ${c.cc}, Co=${c.Co}: z64 == simulator == CPU`, () => {
+      const { k, in0, in1, cpu } = chunkTask(c);
+      const z = runOnZ64(k, in0, in1);
+      const sim = runTiles(k, in0, in1);
+      expect(z.executed).toBeGreaterThan(0);
+      for (let g = 0; g < c.groups; g++) {
+        expect(mismatches(z.out[g]!, sim.out[g]!)).toBe(0);
+        expect(mismatches(z.out[g]!, cpu[g]!)).toBe(0);
+      }
+    });
+  }
+
+  it('a whole chunked layer (32->6 at 8x16, 48-bit, several tasks) on z64 == simulator', () => {
+    const r = prng(41);
+    const Ci = 32, Co = 6, H = 8, W = 16;
+    const w = Array.from(randInt16(r, Co * Ci * 9));
+    const rq: Requant[] = Array.from({ length: Co }, (_, i) => ({ shift: [16, 24, 31][i % 3]!, bias: r.int(-(2 ** 20), 2 ** 20), lo: 0, hi: 32767 }));
+    const plan = plan3x3Chunked(Ci, Co, H, W, w, rq, 48);
+    const x = randInt16(r, Ci * H * W);
+    const sim = runLayerPlan(plan, x);
+    const z = runLayerPlan(plan, x, (rd, dm, im) => runImagesOnZ64(rd, dm, im).rdram);
+    expect(new Set(z.y).size).toBeGreaterThan(1);
+    expect(mismatches(z.y, sim.y)).toBe(0);
+  });
 });
