@@ -13,7 +13,7 @@ import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
 import { depthwiseKernel } from './kernels/depthwise.js';
-import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes } from './kernels/conv3x3c.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows } from './kernels/conv3x3c.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -123,7 +123,7 @@ export function rspDecide(n: Node): RspDecision {
       if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
-    if (cv2) return { rsp: true, plan: { ...plan3x3(Ci, Co, H, W, wv, rq, xr), sub: { C: Co, H, W } } };
+    if (cv2) return { rsp: true, plan: plan3x3s2(Ci, Co, H, W, wv, rq, xr) };
     if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
     if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
@@ -193,23 +193,28 @@ const al16 = (x: number) => Math.ceil(x / 16) * 16;
  * rows, weights re-read per row block, microcode per task) that fits DMEM
  * and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
  */
-export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48): RspLayerPlan {
+export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1): RspLayerPlan {
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
+  // stride 2: the tasks compute the even output rows (all columns) straight into the even rows of the
+  // [Co][H][W] scratch buffer (output DMA rows of W*2 bytes, skipping the odd rows); the CPU keeps the even columns
+  const Ho = H / stride;
   let best: { OH: number; cc: number; co: number; cost: number } | undefined;
-  for (let OH = H; OH >= 1; OH--) {
-    if (H % OH || (OH + 2) * rowB > 4096 || OH * W * 2 > 4096 || 3 * rowB > 1008) continue;
+  for (let OH = Ho; OH >= 1; OH--) {
+    const R = conv3x3cInRows(OH, stride);
+    if (Ho % OH || R * rowB > 4096 || OH * W * 2 > 4096 || 3 * rowB > 1008) continue;
     for (let cc = Math.min(Ci, 256); cc >= 1; cc--) {
-      if (Ci % cc || (cc > 1 && (H - OH) * rowB > 0xfff)) continue;
+      if (Ci % cc || (cc > 1 && planeB - R * rowB > 0xfff)) continue;
       const chunks = Ci / cc;
       for (let co = Math.min(Co, 256); co >= 1; co--) {
-        if (co > 1 && (H - OH) * W * 2 > 0xfff) continue;
+        if (stride === 1 && co > 1 && (H - OH) * W * 2 > 0xfff) continue;
+        if (stride === 2 && ((co > 1 && OH !== Ho) || co * OH > 256 || W * 2 > 0xfff)) continue;
         const wB = conv3x3cWeightBytes(co, cc, acc);
         if (wB > 4096) continue;
         const psumB = chunks > 1 ? co * OH * (W / 8) * (acc === 48 ? 48 : 32) : 0;
-        const dmem = 64 + al16(co * 16 + 48 + psumB) + 2 * al16(cc * (OH + 2) * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
+        const dmem = 64 + al16(co * 16 + 48 + psumB) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
         if (dmem > DMEM_SIZE) continue;
-        const groups = Math.ceil(Co / co), nsp = H / OH;
-        const cost = groups * nsp * Ci * (OH + 2) * rowB + nsp * Co * Ci * 32 * (acc === 48 ? 2 : 1) + Co * H * W * 2 + groups * 4096 + groups * nsp * chunks * 64;
+        const groups = Math.ceil(Co / co), nsp = Ho / OH;
+        const cost = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 * (acc === 48 ? 2 : 1) + Co * Ho * W * 2 + groups * 4096 + groups * nsp * chunks * 64;
         if (!best || cost < best.cost) best = { OH, cc, co, cost };
         break;
       }
@@ -217,20 +222,30 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
   }
   if (!best) throw new Error(`conv3x3 ${Ci}->${Co} ${H}x${W}: no tile fits DMEM / the SP DMA skip field, even with input channels in chunks`);
   const { OH, cc, co: coPerTask } = best;
-  const chunks = Ci / cc, nsp = H / OH;
+  const chunks = Ci / cc, nsp = Ho / OH, R = conv3x3cInRows(OH, stride);
   const tasks: RspTask[] = [];
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
-    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc });
+    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc, rowStep: stride });
     const wB = conv3x3cWeightBytes(co, cc, acc);
+    const out = stride === 1
+      ? { outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0) }
+      : { outStride: 2 * OH * W * 2, outLen: dmaLen(W * 2, co * OH, W * 2) };
     tasks.push({
-      kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : OH * rowB, inLen: dmaLen((OH + 2) * rowB, cc, cc > 1 ? planeB - (OH + 2) * rowB : 0),
-      outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0),
-      inStep2: chunks > 1 ? OH * rowB - (chunks - 1) * cc * planeB : 0,
+      kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : stride * OH * rowB, inLen: dmaLen(R * rowB, cc, cc > 1 ? planeB - R * rowB : 0),
+      outOff: c0 * H * W * 2, ...out,
+      inStep2: chunks > 1 ? stride * OH * rowB - (chunks - 1) * cc * planeB : 0,
       in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks, acc), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: chunks > 1 ? -(chunks - 1) * wB : 0 },
     });
   }
-  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2 };
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(stride === 2 ? { sub: { C: Co, H, W } } : {}) };
+}
+
+/** 3x3 / stride 2 / pad 1 full convolution on an even input: conv3x3c tasks computing the even output rows (plan3x3Chunked). */
+function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
+  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
+  return plan3x3Chunked(Ci, Co, H, W, w, rq, acc, 2);
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */

@@ -80,15 +80,20 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
     { Ci: 32, Co: 6, H: 8, W: 16, wmax: 32767, seed: 21, acc: 48 as const },
     { Ci: 24, Co: 5, H: 6, W: 8, wmax: 250, seed: 22, acc: 32 as const },
     { Ci: 3, Co: 4, H: 6, W: 96, wmax: 32767, seed: 23, acc: 48 as const }, // rows of 208 B: one plane per chunk (cc = 1)
+    // stride 2: even output rows on the RSP (and even columns by the CPU)
+    { Ci: 16, Co: 6, H: 16, W: 16, wmax: 32767, seed: 24, acc: 48 as const, stride: 2 as const },
+    { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 25, acc: 48 as const, stride: 2 as const }, // MobileNet's first conv shape, fewer rows
+    { Ci: 8, Co: 3, H: 8, W: 8, wmax: 400, seed: 26, acc: 32 as const, stride: 2 as const },
   ];
   for (const l of layers) {
-    it(`${l.Ci}->${l.Co} at ${l.H}x${l.W}, ${l.acc}-bit: whole layer == CPU qconv2d_i16`, () => {
+    const st = 'stride' in l ? l.stride : 1;
+    it(`${l.Ci}->${l.Co} at ${l.H}x${l.W}, stride ${st}, ${l.acc}-bit: whole layer == CPU qconv2d_i16`, () => {
       const r = prng(l.seed);
       const w = Array.from(randInt16(r, l.Co * l.Ci * 9, -l.wmax, l.wmax));
       const rq: Requant[] = Array.from({ length: l.Co }, (_, i) => ({ shift: l.acc === 48 ? [16, 20, 31][i % 3]! : [10, 20][i % 2]!, bias: r.int(-(2 ** 20), 2 ** 20), lo: i % 2 ? 0 : -32768, hi: 32767 }));
       const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < l.Ci * 9; i++) a += Math.abs(w[c * l.Ci * 9 + i]!); return a; });
       expect(acc).toBe(l.acc);
-      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc);
+      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc, st);
       expect(plan.tasks[0]!.kernel.name).toBe('conv3x3c');
       const x = randInt16(r, l.Ci * l.H * l.W);
       const { y } = runLayerPlan(plan, x);
@@ -98,7 +103,9 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
       for (let c = 0; c < l.Co; c++) {
         const q = rq[c]!;
         const [, cpu] = cRef(KIND.conv3x3, [l.Ci, 1, l.H, l.W, IWp, q.lo, q.hi], [xp, w.slice(c * l.Ci * 9, (c + 1) * l.Ci * 9), requantLanes(q).map((v) => (v << 16) >> 16), [q.shift]]);
-        expect(mismatches(y.subarray(c * l.H * l.W, (c + 1) * l.H * l.W), cpu)).toBe(0);
+        const oh = l.H / st, ow = l.W / st;
+        const want = Int16Array.from({ length: oh * ow }, (_, i) => cpu[Math.floor(i / ow) * st * l.W + (i % ow) * st]!);
+        expect(mismatches(y.subarray(c * oh * ow, (c + 1) * oh * ow), want)).toBe(0);
       }
     });
   }

@@ -28,6 +28,17 @@ export interface Conv3x3cSpec {
   requant: Requant[];
   /** accumulator width, proven by the caller with chooseAcc over all Ci*9 weights of each output channel */
   acc: 32 | 48;
+  /**
+   * 2: output rows at stride 2 (a 3x3 / stride-2 conv's rows, all columns):
+   * the in0 tile has 2*(OH-1)+3 rows per plane and output row j reads input
+   * rows 2j..2j+2 (the CPU keeps the even columns). Default 1.
+   */
+  rowStep?: 1 | 2;
+}
+
+/** Input rows per plane of a conv3x3c tile of OH output rows. */
+export function conv3x3cInRows(OH: number, rowStep: 1 | 2 = 1): number {
+  return rowStep * (OH - 1) + 3;
 }
 
 /** Bytes of one in1 tile (the weights of one chunk). */
@@ -58,7 +69,8 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   if (OW % 8 || OW <= 0 || OH <= 0 || cc <= 0 || chunks <= 0 || Co <= 0) throw new DnncError(`RSP conv3x3c: OW=${OW} must be a positive multiple of 8`);
   if (spec.requant.length !== Co) throw new DnncError('RSP conv3x3c: Co requant entries');
   const wide = acc === 48;
-  const IWp = depthwiseRowWidth(OW), rowB = IWp * 2, planeB = (OH + 2) * rowB;
+  const step = spec.rowStep ?? 1;
+  const IWp = depthwiseRowWidth(OW), rowB = IWp * 2, planeB = conv3x3cInRows(OH, step) * rowB;
   const G = OW / 8;
   const prm: number[] = [];
   for (const q of spec.requant) prm.push(...(wide ? requant48Lanes(q) : requantLanes(q)));
@@ -147,7 +159,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
     `addiu $t2, $t2, ${vecB}`,
     'addiu $t6, $t6, -1',
     'bnez $t6, cc_row',
-    `addiu $t5, $t5, ${rowB}`,
+    `addiu $t5, $t5, ${step * rowB}`,
     `addiu $t0, $t0, ${cc * 32}`,
     'addiu $t4, $t4, -1',
     'bnez $t4, cc_co',
@@ -156,7 +168,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   const setup = [`li $t0, ${base + Co * 16}`, 'lqv $v31[0], 0($t0)', 'lqv $v26[0], 16($t0)', 'lqv $v25[0], 32($t0)', 'vxor $v27, $v27, $v27'];
   const { asm, map } = wrapKernel(layout, body, setup, { group: chunks });
   return finishKernel({
-    name: 'conv3x3c', description: `3x3 conv tile, stride 1, input channels in chunks: ${chunks} x ${cc} channels -> Co=${Co}, OH=${OH}, OW=${OW} (input rows of ${IWp}, ${acc}-bit accumulation, partial sums in DMEM)`,
+    name: 'conv3x3c', description: `3x3 conv tile, ${step === 2 ? 'even rows (stride 2)' : 'stride 1'}, input channels in chunks: ${chunks} x ${cc} channels -> Co=${Co}, OH=${OH}, OW=${OW} (input rows of ${IWp}, ${acc}-bit accumulation, partial sums in DMEM)`,
     layout, map, asm, constData, opsPerTile: Co * cc * OH * OW * 9,
   });
 }
