@@ -13,7 +13,7 @@ import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
 import { depthwiseKernel } from './kernels/depthwise.js';
-import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows } from './kernels/conv3x3c.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows, conv3x3cScratchBytes } from './kernels/conv3x3c.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -208,13 +208,12 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
       for (let co = Math.min(Co, 256); co >= 1; co--) {
         if (stride === 1 && co > 1 && (H - OH) * W * 2 > 0xfff) continue;
         if (stride === 2 && ((co > 1 && OH !== Ho) || co * OH > 256 || W * 2 > 0xfff)) continue;
-        const wB = conv3x3cWeightBytes(co, cc, acc);
+        const wB = conv3x3cWeightBytes(co, cc);
         if (wB > 4096) continue;
-        const psumB = chunks > 1 ? co * OH * (W / 8) * (acc === 48 ? 48 : 32) : 0;
-        const dmem = 64 + al16(co * 16 + 48 + psumB) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
+        const dmem = 64 + al16(co * 16 + 48 + conv3x3cScratchBytes(co, cc, chunks, OH, W, acc)) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
         if (dmem > DMEM_SIZE) continue;
         const groups = Math.ceil(Co / co), nsp = Ho / OH;
-        const cost = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 * (acc === 48 ? 2 : 1) + Co * Ho * W * 2 + groups * 4096 + groups * nsp * chunks * 64;
+        const cost = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 + Co * Ho * W * 2 + groups * 4096 + groups * nsp * chunks * 64;
         if (!best || cost < best.cost) best = { OH, cc, co, cost };
         break;
       }
@@ -227,7 +226,7 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
     const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc, rowStep: stride });
-    const wB = conv3x3cWeightBytes(co, cc, acc);
+    const wB = conv3x3cWeightBytes(co, cc);
     const out = stride === 1
       ? { outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0) }
       : { outStride: 2 * OH * W * 2, outLen: dmaLen(W * 2, co * OH, W * 2) };
@@ -235,7 +234,7 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
       kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : stride * OH * rowB, inLen: dmaLen(R * rowB, cc, cc > 1 ? planeB - R * rowB : 0),
       outOff: c0 * H * W * 2, ...out,
       inStep2: chunks > 1 ? stride * OH * rowB - (chunks - 1) * cc * planeB : 0,
-      in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks, acc), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: chunks > 1 ? -(chunks - 1) * wB : 0 },
+      in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: chunks > 1 ? -(chunks - 1) * wB : 0 },
     });
   }
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(stride === 2 ? { sub: { C: Co, H, W } } : {}) };

@@ -23,7 +23,7 @@ export function chunkTask(c: ChunkCase) {
   const rq: Requant[] = Array.from({ length: c.Co }, (_, i) => ({ shift: c.shifts[i % c.shifts.length]!, bias: r.int(-(2 ** 20), 2 ** 20), lo, hi: 32767 }));
   const acc = chooseAcc(rq, (co) => { let a = 0; for (let i = 0; i < Ci * 9; i++) a += Math.abs(w[co * Ci * 9 + i]!); return a; });
   const k = conv3x3cKernel({ cc: c.cc, chunks: c.chunks, Co: c.Co, OH: c.OH, OW: c.OW, requant: rq, acc });
-  const wb = conv3x3Weights(w, c.Co, c.cc, c.chunks, acc), wt = conv3x3cWeightBytes(c.Co, c.cc, acc);
+  const wb = conv3x3Weights(w, c.Co, c.cc, c.chunks), wt = conv3x3cWeightBytes(c.Co, c.cc);
   const xs = Array.from({ length: c.groups }, () => {
     const x = new Int16Array(Ci * plane);
     for (let ci = 0; ci < Ci; ci++) for (let y = 1; y <= c.OH; y++) for (let i = 1; i <= c.OW; i++) x[(ci * (c.OH + 2) + y) * IWp + i] = r.int(c.xlo, c.xhi);
@@ -86,7 +86,7 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
     { Ci: 8, Co: 3, H: 8, W: 8, wmax: 400, seed: 26, acc: 32 as const, stride: 2 as const },
   ];
   for (const l of layers) {
-    const st = 'stride' in l ? l.stride : 1;
+    const st: 1 | 2 = 'stride' in l && l.stride ? l.stride : 1;
     it(`${l.Ci}->${l.Co} at ${l.H}x${l.W}, stride ${st}, ${l.acc}-bit: whole layer == CPU qconv2d_i16`, () => {
       const r = prng(l.seed);
       const w = Array.from(randInt16(r, l.Co * l.Ci * 9, -l.wmax, l.wmax));

@@ -5,8 +5,9 @@
 // brings, through in0, `cc` planes (input channels k*cc .. k*cc+cc-1) of
 // (OH+2) rows of IWp int16 (the zero-padded input, as conv3x3), and through
 // in1 the weights of those channels for the task's `Co` output channels
-// ([Co][cc][16] int16, 9 used; 48-bit: the sign rows [Co][cc][16] after them,
-// see conv3x3Weights()). The partial sums of the OH x OW x Co outputs stay
+// ([Co][cc][16] int16, 9 used, see conv3x3Weights(); with 48-bit accumulation
+// the kernel derives the sign rows (-1 where w < 0, vmudm by 2) into DMEM
+// at the start of each tile, before any accumulator is live). The partial sums of the OH x OW x Co outputs stay
 // in DMEM (after the const block) between the tiles of a group:
 //   save:    HI, MD (and LO with 48-bit accumulation) read with vsar, HI
 //            stored as HI' = HI + (MD < 0) (vsubc, wrapping);
@@ -42,24 +43,21 @@ export function conv3x3cInRows(OH: number, rowStep: 1 | 2 = 1): number {
 }
 
 /** Bytes of one in1 tile (the weights of one chunk). */
-export function conv3x3cWeightBytes(Co: number, cc: number, acc: 32 | 48): number {
-  return Co * cc * 32 * (acc === 48 ? 2 : 1);
+export function conv3x3cWeightBytes(Co: number, cc: number): number {
+  return Co * cc * 32;
 }
 
-/**
- * The in1 stream of a task: weights [Co][Ci][9] (Ci = cc * chunks) as
- * chunks of [Co][cc][16] (+ sign rows with 48-bit accumulation), big-endian.
- */
-export function conv3x3Weights(weights: ArrayLike<number>, Co: number, cc: number, chunks: number, acc: 32 | 48): Uint8Array {
-  const Ci = cc * chunks, wide = acc === 48, per = Co * cc * 16;
-  const w = new Int16Array(chunks * per * (wide ? 2 : 1));
+/** DMEM the kernel keeps beside its const block: partial sums (chunks > 1) and derived sign rows (48-bit). */
+export function conv3x3cScratchBytes(Co: number, cc: number, chunks: number, OH: number, OW: number, acc: 32 | 48): number {
+  return (chunks > 1 ? Co * OH * (OW / 8) * (acc === 48 ? 48 : 32) : 0) + (acc === 48 ? Co * cc * 32 : 0);
+}
+
+/** The in1 stream of a task: weights [Co][Ci][9] (Ci = cc * chunks) as chunks of [Co][cc][16], big-endian. */
+export function conv3x3Weights(weights: ArrayLike<number>, Co: number, cc: number, chunks: number): Uint8Array {
+  const Ci = cc * chunks, per = Co * cc * 16;
+  const w = new Int16Array(chunks * per);
   for (let k = 0; k < chunks; k++) {
-    const base = k * per * (wide ? 2 : 1);
-    for (let c = 0; c < Co; c++) for (let i = 0; i < cc; i++) for (let t = 0; t < 9; t++) {
-      const v = weights[(c * Ci + k * cc + i) * 9 + t]!;
-      w[base + (c * cc + i) * 16 + t] = v;
-      if (wide) w[base + per + (c * cc + i) * 16 + t] = v < 0 ? -1 : 0;
-    }
+    for (let c = 0; c < Co; c++) for (let i = 0; i < cc; i++) for (let t = 0; t < 9; t++) w[k * per + (c * cc + i) * 16 + t] = weights[(c * Ci + k * cc + i) * 9 + t]!;
   }
   return be16(w);
 }
@@ -80,10 +78,10 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   constData.set(be16([...Array(8).fill(1), ...Array(8).fill(0x4000), ...Array(8).fill(2)]), Co * 16);
   const vecB = wide ? 48 : 32; // partial sum of one output vector: HI', MD (, LO)
   const psumB = chunks > 1 ? Co * OH * G * vecB : 0;
-  const wB = conv3x3cWeightBytes(Co, cc, acc);
-  const layout = { constBytes: constData.length + psumB, in0Bytes: cc * planeB, in1Bytes: wB, outBytes: Co * OH * OW * 2 };
+  const wB = conv3x3cWeightBytes(Co, cc);
+  const layout = { constBytes: constData.length + conv3x3cScratchBytes(Co, cc, chunks, OH, OW, acc), in0Bytes: cc * planeB, in1Bytes: wB, outBytes: Co * OH * OW * 2 };
   const base = wrapKernel(layout, []).map.const;
-  const psum = base + constData.length;
+  const psum = base + constData.length, signs = psum + psumB;
   if (psum + psumB > 32767 || 3 * rowB > 1008) throw new DnncError('RSP conv3x3c: tile too large');
   const pairs = requant48Pairs(spec.requant);
   const TAP = ['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'];
@@ -99,6 +97,23 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   const body: string[] = chunks > 1
     ? ['move $s3, $s5                # 0: first chunk', `addiu $s4, $s5, ${1 - chunks}       # 0: last chunk`]
     : ['li $s3, 0', 'li $s4, 0'];
+  if (wide) {
+    body.push(
+      '# sign rows of the chunk weights: -1 where w < 0 (vmudm by 2 = arithmetic shift right by 15)',
+      'move $a2, $s1',
+      `li $a3, ${signs}`,
+      `li $v0, ${Co * cc * 2}`,
+      'cc_sign:',
+      'lqv $v28[0], 0($a2)',
+      'addiu $v0, $v0, -1',
+      'vmudm $v28, $v28, $v25',
+      'addiu $a2, $a2, 16',
+      'sqv $v28[0], 0($a3)',
+      'bnez $v0, cc_sign',
+      'addiu $a3, $a3, 16',
+      `li $v1, ${signs}              # sign rows of (co, chunk)`,
+    );
+  }
   body.push(
     'move $t0, $s1                # weights of (co, chunk)',
     `li $t1, ${base}              # param vector of co`,
@@ -114,7 +129,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
     `li $a0, ${G}`,
     'cc_g:',
     'move $a2, $t0',
-    ...(wide ? [`addiu $a3, $t0, ${Co * cc * 32}`] : []),
+    ...(wide ? ['move $a3, $v1'] : []),
     'move $t7, $a1',
     `li $v0, ${cc}`,
     'beqz $s3, cc_ci',
@@ -161,6 +176,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
     'bnez $t6, cc_row',
     `addiu $t5, $t5, ${step * rowB}`,
     `addiu $t0, $t0, ${cc * 32}`,
+    ...(wide ? [`addiu $v1, $v1, ${cc * 32}`] : []),
     'addiu $t4, $t4, -1',
     'bnez $t4, cc_co',
     'addiu $t1, $t1, 16',
