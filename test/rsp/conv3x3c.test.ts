@@ -3,9 +3,11 @@
 // CPU int16 kernel (dnnc_qconv2d_i16 through test/rsp/rsp_check.c) on random
 // layers: chunk counts 1, 2 and odd, both accumulator widths, extreme weights.
 import { describe, it, expect } from 'vitest';
-import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes } from '../../compiler/rsp/kernels/conv3x3c.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, accSaveAsm, accRestoreAsm } from '../../compiler/rsp/kernels/conv3x3c.js';
+import { assemble } from '../../compiler/rsp/asm.js';
+import { Rsp } from '../../compiler/rsp/sim.js';
 import { depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
-import { chooseAcc, requantLanes, requant48Lanes, fromBe16, type Requant } from '../../compiler/rsp/kernels/common.js';
+import { chooseAcc, requantLanes, requant48Lanes, fromBe16, be16, type Requant } from '../../compiler/rsp/kernels/common.js';
 import { runTiles } from '../../compiler/rsp/run.js';
 import { plan3x3Chunked } from '../../compiler/rsp/plan.js';
 import { runLayerPlan } from '../../compiler/rsp/runplan.js';
@@ -141,4 +143,59 @@ describe.skipIf(!z64Plugin())('chunked 3x3 conv on mupen64plus-rsp-z64', () => {
     expect(new Set(z.y).size).toBeGreaterThan(1);
     expect(mismatches(z.y, sim.y)).toBe(0);
   });
+});
+
+describe('accumulator save / restore of the chunked kernel (accSaveAsm / accRestoreAsm)', () => {
+  // Build an accumulator from lane vectors with MACs, read it (vsar), save, clear, restore, read it again:
+  // the two reads must be equal on every lane, for extreme and random values, in the simulator and on z64.
+  const program = (wide: boolean, macs: string[]) => assemble([
+    '.text',
+    ...[1, 2, 3, 4, 5, 6].map((i) => `lqv $v0${i}[0], ${(i - 1) * 16}($zero)`),
+    'lqv $v31[0], 0x60($zero)', 'lqv $v26[0], 0x70($zero)', 'lqv $v25[0], 0x80($zero)', 'vxor $v27, $v27, $v27',
+    ...macs,
+    'vsar $v20, COP2_ACC_HI', 'vsar $v21, COP2_ACC_MD', 'vsar $v22, COP2_ACC_LO',
+    'sqv $v20[0], 0x100($zero)', 'sqv $v21[0], 0x110($zero)', 'sqv $v22[0], 0x120($zero)',
+    'li $t2, 0x200',
+    ...accSaveAsm(wide),
+    'vmudh $v15, $v27, $v27',
+    ...accRestoreAsm(wide),
+    'vsar $v20, COP2_ACC_HI', 'vsar $v21, COP2_ACC_MD', 'vsar $v22, COP2_ACC_LO',
+    'sqv $v20[0], 0x130($zero)', 'sqv $v21[0], 0x140($zero)', 'sqv $v22[0], 0x150($zero)',
+    'li $t0, 0x100', 'mtc0 $t0, SP_MEM_ADDR', 'mtc0 $zero, SP_DRAM_ADDR', 'li $t0, 95', 'mtc0 $t0, SP_WR_LEN',
+    'wait: mfc0 $t8, SP_DMA_BUSY', 'bnez $t8, wait', 'nop',
+    'break', 'nop',
+  ].join('\n') + '\n');
+  const EXT = [-32768, 32767, 0, -1, 1, -32767, 16384, -16384];
+  const r = prng(77);
+  const lanes = (extreme: boolean) => Array.from({ length: 6 }, (_, v) => Array.from({ length: 8 }, (_, i) => (extreme ? EXT[(i + 3 * v) % 8]! : r.int(-32768, 32767))));
+  const cases: [string, boolean, string[]][] = [
+    ['48-bit: vmudh + vmadh x3 + vmadm + vmadn (near and past 2^47)', true, ['vmudh $v15, $v01, $v02', 'vmadh $v15, $v01, $v02', 'vmadh $v15, $v01, $v02', 'vmadh $v15, $v03, $v04', 'vmadm $v15, $v03, $v04', 'vmadn $v15, $v05, $v06']],
+    ['48-bit: vmadm / vmadn only (LO and MD both signs)', true, ['vmudm $v15, $v01, $v02', 'vmadm $v15, $v03, $v04', 'vmadn $v15, $v05, $v06', 'vmadn $v15, $v01, $v06']],
+    ['32-bit: vmudh + vmadh (LO = 0)', false, ['vmudh $v15, $v01, $v02', 'vmadh $v15, $v03, $v04', 'vmadh $v15, $v05, $v06']],
+  ];
+  for (const [name, wide, macs] of cases) {
+    for (const extreme of [true, false]) {
+      it(`${name}, ${extreme ? 'extreme' : 'random'} lanes: restored == saved (simulator${z64Plugin() ? ' and z64' : ''})`, () => {
+        const img = program(wide, macs);
+        const dmem = new Uint8Array(4096);
+        dmem.set(be16([...lanes(extreme).flat(), ...Array(8).fill(1), ...Array(8).fill(0x4000), ...Array(8).fill(2)]), 0);
+        const imem = new Uint8Array(4096);
+        imem.set(img.imem);
+        const rsp = new Rsp(1 << 20);
+        rsp.dmem.set(dmem);
+        rsp.loadImem(imem);
+        rsp.run(0);
+        rsp.drain();
+        const results = [rsp.rdram.slice(0, 96)];
+        if (z64Plugin()) results.push(runImagesOnZ64(new Uint8Array(1 << 20), dmem, imem).rdram.slice(0, 96));
+        for (const out of results) {
+          const before = fromBe16(out, 0, 24), after = fromBe16(out, 48, 24);
+          if (!wide) expect(Array.from(before.subarray(16))).toEqual(Array(8).fill(0));
+          expect(Array.from(after)).toEqual(Array.from(before));
+        }
+        // the values were large: some lane's HI word is far from 0 (both signs in the extreme case)
+        expect(Math.max(...Array.from(fromBe16(results[0]!, 0, 8), Math.abs))).toBeGreaterThan(wide && macs.length > 4 ? 8192 : 0);
+      });
+    }
+  }
 });

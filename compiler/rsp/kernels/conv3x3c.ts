@@ -62,6 +62,34 @@ export function conv3x3Weights(weights: ArrayLike<number>, Co: number, cc: numbe
   return be16(w);
 }
 
+/**
+ * Save the accumulator of 8 lanes at ($t2): HI' = HI + (MD < 0) (wrapping),
+ * MD, and LO when `wide` (48-bit accumulation; else LO is 0: only vmadh
+ * accumulate). Needs $v25 = 2s; clobbers $v16-$v19 and the accumulator.
+ */
+export function accSaveAsm(wide: boolean): string[] {
+  return [
+    'vsar $v16, COP2_ACC_HI', 'vsar $v17, COP2_ACC_MD', ...(wide ? ['vsar $v18, COP2_ACC_LO'] : []),
+    'vmudm $v19, $v17, $v25       # MD >> 15: -1 where MD < 0',
+    'vsubc $v16, $v16, $v19',
+    'sqv $v16[0], 0($t2)', 'sqv $v17[0], 16($t2)', ...(wide ? ['sqv $v18[0], 32($t2)'] : []),
+  ];
+}
+
+/**
+ * Restore the accumulator saved by accSaveAsm: LO (unsigned, vmudn by 1) +
+ * MD << 16 (signed, vmadh by 1) + HI' << 32 (vmadh by 0x4000 four times)
+ * = LO + MD_unsigned << 16 + HI << 32 (mod 2^48: exact for every value).
+ * Needs $v31 = 1s, $v26 = 0x4000s; clobbers $v16-$v18.
+ */
+export function accRestoreAsm(wide: boolean): string[] {
+  const out = wide
+    ? ['lqv $v16[0], 0($t2)', 'lqv $v17[0], 16($t2)', 'lqv $v18[0], 32($t2)', 'vmudn $v15, $v18, $v31', 'vmadh $v15, $v17, $v31']
+    : ['lqv $v16[0], 0($t2)', 'lqv $v17[0], 16($t2)', 'vmudh $v15, $v17, $v31'];
+  for (let i = 0; i < 4; i++) out.push('vmadh $v15, $v16, $v26');
+  return out;
+}
+
 export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   const { cc, chunks, Co, OH, OW, acc } = spec;
   if (OW % 8 || OW <= 0 || OH <= 0 || cc <= 0 || chunks <= 0 || Co <= 0) throw new DnncError(`RSP conv3x3c: OW=${OW} must be a positive multiple of 8`);
@@ -85,15 +113,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   if (psum + psumB > 32767 || 3 * rowB > 1008) throw new DnncError('RSP conv3x3c: tile too large');
   const pairs = requant48Pairs(spec.requant);
   const TAP = ['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'];
-  const save = wide
-    ? ['vsar $v16, COP2_ACC_HI', 'vsar $v17, COP2_ACC_MD', 'vsar $v18, COP2_ACC_LO', 'vmudm $v19, $v17, $v25', 'vsubc $v16, $v16, $v19',
-      'sqv $v16[0], 0($t2)', 'sqv $v17[0], 16($t2)', 'sqv $v18[0], 32($t2)']
-    : ['vsar $v16, COP2_ACC_HI', 'vsar $v17, COP2_ACC_MD', 'vmudm $v19, $v17, $v25', 'vsubc $v16, $v16, $v19',
-      'sqv $v16[0], 0($t2)', 'sqv $v17[0], 16($t2)'];
-  const restore = wide
-    ? ['lqv $v16[0], 0($t2)', 'lqv $v17[0], 16($t2)', 'lqv $v18[0], 32($t2)', 'vmudn $v15, $v18, $v31', 'vmadh $v15, $v17, $v31']
-    : ['lqv $v16[0], 0($t2)', 'lqv $v17[0], 16($t2)', 'vmudh $v15, $v17, $v31'];
-  for (let i = 0; i < 4; i++) restore.push('vmadh $v15, $v16, $v26');
+  const save = accSaveAsm(wide), restore = accRestoreAsm(wide);
   const body: string[] = chunks > 1
     ? ['move $s3, $s5                # 0: first chunk', `addiu $s4, $s5, ${1 - chunks}       # 0: last chunk`]
     : ['li $s3, 0', 'li $s4, 0'];
