@@ -28,6 +28,8 @@ export interface RspTask {
   inStep2?: number;
   /** second input stream (conv3x3c: the weights of each chunk), from its own RDRAM data; default none */
   in1?: { data: Uint8Array; stride: number; len: number; step2: number };
+  /** output written in parts (conv3x3c outParts): RDRAM step between the parts (params 0x3C); default 0 */
+  outStep2?: number;
 }
 
 export interface RspLayerPlan {
@@ -190,8 +192,8 @@ const al16 = (x: number) => Math.ceil(x / 16) * 16;
  * the chunk's planes by one strided SP DMA (in0), the chunk's weights
  * through in1, partial sums in DMEM across the chunks of a row block. The
  * tiling with the fewest DMA bytes (input re-read per channel group, halo
- * rows, weights re-read per row block, microcode per task) that fits DMEM
- * and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
+ * rows, weights re-read per row block, microcode per task; plus the RSP's
+ * save/restore and per-tile overhead) that fits DMEM and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
  */
 export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1): RspLayerPlan {
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
@@ -201,19 +203,22 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
   let best: { OH: number; cc: number; co: number; cost: number } | undefined;
   for (let OH = Ho; OH >= 1; OH--) {
     const R = conv3x3cInRows(OH, stride);
-    if (Ho % OH || R * rowB > 4096 || OH * W * 2 > 4096 || 3 * rowB > 1008) continue;
+    if (Ho % OH || R * rowB > 4096 || OH * W * 2 > 4096 || 2 * rowB + 16 > 1008) continue;
     for (let cc = Math.min(Ci, 256); cc >= 1; cc--) {
       if (Ci % cc || (cc > 1 && planeB - R * rowB > 0xfff)) continue;
       const chunks = Ci / cc;
       for (let co = Math.min(Co, 256); co >= 1; co--) {
-        if (stride === 1 && co > 1 && (H - OH) * W * 2 > 0xfff) continue;
-        if (stride === 2 && ((co > 1 && OH !== Ho) || co * OH > 256 || W * 2 > 0xfff)) continue;
+        // output rows of the co channels: one SP DMA when one row skip fits, else one DMA per channel (outParts)
+        if (stride === 2 && (OH > 256 || W * 2 > 0xfff)) continue;
         const wB = conv3x3cWeightBytes(co, cc);
         if (wB > 4096) continue;
         const dmem = 64 + al16(co * 16 + 48 + conv3x3cScratchBytes(co, cc, chunks, OH, W, acc)) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
         if (dmem > DMEM_SIZE) continue;
         const groups = Math.ceil(Co / co), nsp = Ho / OH;
-        const cost = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 + Co * Ho * W * 2 + groups * 4096 + groups * nsp * chunks * 64;
+        // DMA bytes (input re-read per channel group, halo rows, weights per row block, output, microcode per task) at ~2 per
+        // RSP cycle, plus the RSP's own overhead: accumulator save/restore per output vector and chunk (~20), per tile (~60)
+        const dmaB = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 + Co * Ho * W * 2 + groups * 4096;
+        const cost = dmaB / 2 + Co * Ho * (W / 8) * chunks * 20 + groups * nsp * chunks * 60;
         if (!best || cost < best.cost) best = { OH, cc, co, cost };
         break;
       }
@@ -225,19 +230,28 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
   const tasks: RspTask[] = [];
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
-    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc, rowStep: stride });
+    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc, rowStep: stride, outParts: outParts(co, OH, Ho, H, W, stride) });
     const wB = conv3x3cWeightBytes(co, cc);
+    const parts = outParts(co, OH, Ho, H, W, stride);
     const out = stride === 1
-      ? { outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0) }
-      : { outStride: 2 * OH * W * 2, outLen: dmaLen(W * 2, co * OH, W * 2) };
+      ? { outStride: OH * W * 2, outLen: parts > 1 ? dmaLen(OH * W * 2) : dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0) }
+      : { outStride: 2 * OH * W * 2, outLen: dmaLen(W * 2, parts > 1 ? OH : co * OH, W * 2) };
     tasks.push({
       kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : stride * OH * rowB, inLen: dmaLen(R * rowB, cc, cc > 1 ? planeB - R * rowB : 0),
       outOff: c0 * H * W * 2, ...out,
-      inStep2: chunks > 1 ? stride * OH * rowB - (chunks - 1) * cc * planeB : 0,
-      in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: chunks > 1 ? -(chunks - 1) * wB : 0 },
+      inStep2: stride * OH * rowB - (chunks - 1) * cc * planeB,
+      in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: -(chunks - 1) * wB },
+      ...(parts > 1 ? { outStep2: H * W * 2 } : {}),
     });
   }
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(stride === 2 ? { sub: { C: Co, H, W } } : {}) };
+}
+
+/** SP DMAs per conv3x3c output tile: 1 when the co channels' rows fit one DMA (rows <= 256, skip <= 12 bits), else co. */
+function outParts(co: number, OH: number, Ho: number, H: number, W: number, stride: 1 | 2): number {
+  if (co === 1) return 1;
+  if (stride === 1) return (H - OH) * W * 2 > 0xfff ? co : 1;
+  return OH === Ho && co * OH <= 256 ? 1 : co;
 }
 
 /** 3x3 / stride 2 / pad 1 full convolution on an even input: conv3x3c tasks computing the even output rows (plan3x3Chunked). */
@@ -313,7 +327,7 @@ export function rspSimulate(plan: RspLayerPlan): RspCost {
     rsp.dmem.fill(0);
     const dv = new DataView(rsp.dmem.buffer);
     const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
-      xAt + t.inOff, t.inStride, t.inLen, t.inStep2 ?? 0, t.in1 ? wAt : 0, t.in1?.stride ?? 0, t.in1?.len ?? 0, t.in1?.step2 ?? 0, yAt + t.outOff, t.outStride, t.outLen, 0];
+      xAt + t.inOff, t.inStride, t.inLen, t.inStep2 ?? 0, t.in1 ? wAt : 0, t.in1?.stride ?? 0, t.in1?.len ?? 0, t.in1?.step2 ?? 0, yAt + t.outOff, t.outStride, t.outLen, t.outStep2 ?? 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
     rsp.loadImem(t.kernel.image.imem);
     rsp.stats.instructions = 0; rsp.stats.dmaReadBytes = 0; rsp.stats.dmaWriteBytes = 0;

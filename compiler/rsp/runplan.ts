@@ -28,7 +28,7 @@ export function runLayerPlan(plan: RspLayerPlan, x: Int16Array, engine?: TaskEng
     const dv = new DataView(rsp.dmem.buffer);
     const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
       xAt + t.inOff, t.inStride, t.inLen, t.inStep2 ?? 0, t.in1 ? wAt : 0, t.in1?.stride ?? 0, t.in1?.len ?? 0, t.in1?.step2 ?? 0,
-      yAt + t.outOff, t.outStride, t.outLen, 0];
+      yAt + t.outOff, t.outStride, t.outLen, t.outStep2 ?? 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
     if (engine) {
       const imem = new Uint8Array(4096);

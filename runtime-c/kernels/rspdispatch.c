@@ -60,7 +60,7 @@ static int sp_run_task(const dnnc_rsp_task *t, const dnnc_rsp_task_ext *e, uint3
   w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = u->cdata_bytes ? ((u->cdata_bytes + 7u) & ~7u) - 1u : 0u; w[3] = 0;
   w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = e ? e->in_step2 : 0u;
   w[8] = e && e->in1_data ? phys(e->in1_data) : 0u; w[9] = e ? e->in1_stride : 0u; w[10] = e ? e->in1_len : 0u; w[11] = e ? e->in1_step2 : 0u;
-  w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = 0;
+  w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = e ? e->out_step2 : 0u;
   for (i = 0; i < 16; i++) SP_DMEM[i] = w[i];
   SP_PC = 0;
   /* interrupt on break: the MI SP interrupt line is raised at the BREAK (the CPU keeps it masked;

@@ -34,6 +34,7 @@ typedef struct {
   uint32_t in_step2;        /* in0 step from the last tile of a group to the first of the next (params 0x1C) */
   const uint8_t *in1_data;  /* second input stream (the chunk weights), NULL: none */
   uint32_t in1_bytes, in1_stride, in1_len, in1_step2;
+  uint32_t out_step2;       /* output written in parts: RDRAM step between them (params 0x3C) */
 } dnnc_rsp_task_ext;
 
 /* dnnc_rsp_run_layer with the tasks' extras (ext: l->ntasks entries). */

@@ -83,9 +83,11 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
     { Ci: 24, Co: 5, H: 6, W: 8, wmax: 250, seed: 22, acc: 32 as const },
     { Ci: 3, Co: 4, H: 6, W: 96, wmax: 32767, seed: 23, acc: 48 as const }, // rows of 208 B: one plane per chunk (cc = 1)
     // stride 2: even output rows on the RSP (and even columns by the CPU)
-    { Ci: 16, Co: 6, H: 16, W: 16, wmax: 32767, seed: 24, acc: 48 as const, stride: 2 as const },
-    { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 25, acc: 48 as const, stride: 2 as const }, // MobileNet's first conv shape, fewer rows
+    { Ci: 16, Co: 6, H: 16, W: 16, wmax: 32767, seed: 24, acc: 48 as const, stride: 2 as const, parts: true },
+    { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 25, acc: 48 as const, stride: 2 as const, parts: true }, // MobileNet's first conv shape, fewer rows
     { Ci: 8, Co: 3, H: 8, W: 8, wmax: 400, seed: 26, acc: 32 as const, stride: 2 as const },
+    // planes of 40x64: the channels' output rows need a skip over 12 bits, so one output DMA per channel (outParts, also the stride-2 cases above)
+    { Ci: 4, Co: 3, H: 40, W: 64, wmax: 32767, seed: 27, acc: 48 as const, parts: true },
   ];
   for (const l of layers) {
     const st: 1 | 2 = 'stride' in l && l.stride ? l.stride : 1;
@@ -97,6 +99,7 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
       expect(acc).toBe(l.acc);
       const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc, st);
       expect(plan.tasks[0]!.kernel.name).toBe('conv3x3c');
+      expect(plan.tasks.some((t) => t.outStep2)).toBe('parts' in l);
       const x = randInt16(r, l.Ci * l.H * l.W);
       const { y } = runLayerPlan(plan, x);
       const IWp = depthwiseRowWidth(l.W), xp = new Int16Array(l.Ci * (l.H + 2) * IWp);

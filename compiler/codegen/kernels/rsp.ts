@@ -39,8 +39,9 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   if (p.tasks.some((t) => t.in1 || t.inStep2)) {
     const u32 = (v: number) => `0x${(v >>> 0).toString(16)}u`;
     const ext = p.tasks.map((t, i) => {
+      // in_step2, in1 data / bytes / stride / len / step2, out_step2
       const w1 = t.in1 ? ctx.decl(`rsp_w${i}`, 'uint8_t DNNC_ALIGN(16)', bytes(t.in1.data), true) : 'NULL';
-      return `  { ${u32(t.inStep2 ?? 0)}, ${w1}, ${t.in1 ? t.in1.data.length : 0}u, ${u32(t.in1?.stride ?? 0)}, ${u32(t.in1?.len ?? 0)}, ${u32(t.in1?.step2 ?? 0)} }`;
+      return `  { ${u32(t.inStep2 ?? 0)}, ${w1}, ${t.in1 ? t.in1.data.length : 0}u, ${u32(t.in1?.stride ?? 0)}, ${u32(t.in1?.len ?? 0)}, ${u32(t.in1?.step2 ?? 0)}, ${u32(t.outStep2 ?? 0)} }`;
     });
     const extList = ctx.decl('rsp_ext', 'dnnc_rsp_task_ext', `{\n${ext.join(',\n')}\n}`, true);
     layer = `${layer0}, ${extList}`;

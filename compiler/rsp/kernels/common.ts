@@ -221,7 +221,7 @@ export interface BodyCtx {
  */
 export function wrapKernel(layout: KernelLayout, body: string[], setup: string[] = [], opts: WrapOptions = {}): { asm: string; map: DmemMap } {
   const map = dmemMap(layout);
-  if (opts.group && opts.group > 1) return wrapGrouped(layout, map, body, setup, opts.group);
+  if ((opts.group && opts.group > 1) || (opts.outParts && opts.outParts > 1)) return wrapGrouped(layout, map, body, setup, opts.group ?? 1, opts.outParts ?? 1);
   if (map.end > DMEM_SIZE) throw new DnncError(`RSP kernel needs ${map.end} bytes of DMEM (const ${layout.constBytes}, tiles 2x(${layout.in0Bytes}+${layout.in1Bytes}+${layout.outBytes})), DMEM holds ${DMEM_SIZE}`);
   const two = layout.in1Bytes > 0;
   let n = 0;
@@ -301,12 +301,20 @@ export interface WrapOptions {
    * (which it must not write).
    */
   group?: number;
+  /**
+   * The output buffer is written as `outParts` equal SP DMAs (each with
+   * out_len), the DMEM address stepping by outBytes / outParts, the RDRAM
+   * address by the params word 0x3C (e.g. one DMA per output channel when
+   * the channels' rows cannot share one skip). Default 1.
+   */
+  outParts?: number;
 }
 
 /** wrapKernel with tile groups (see WrapOptions.group); same registers as wrapKernel plus $s5. */
-function wrapGrouped(layout: KernelLayout, map: DmemMap, body: string[], setup: string[], N: number): { asm: string; map: DmemMap } {
+function wrapGrouped(layout: KernelLayout, map: DmemMap, body: string[], setup: string[], N: number, parts: number): { asm: string; map: DmemMap } {
   const two = layout.in1Bytes > 0;
   let n = 0;
+  if (layout.outBytes % (16 * parts)) throw new DnncError(`RSP kernel: ${layout.outBytes} output bytes do not split into ${parts} 16-byte aligned parts`);
   const waitIdle = () => { const l = `wait_idle_${n++}`; return [`${l}: mfc0 $t8, SP_DMA_BUSY`, `bnez $t8, ${l}`, 'nop']; };
   const waitFull = () => { const l = `wait_full_${n++}`; return [`${l}: mfc0 $t8, SP_DMA_FULL`, `bnez $t8, ${l}`, 'nop']; };
   const dma = (memReg: string, dramReg: string, lenOff: number, reg: 'SP_RD_LEN' | 'SP_WR_LEN') => [
@@ -317,6 +325,14 @@ function wrapGrouped(layout: KernelLayout, map: DmemMap, body: string[], setup: 
     `mtc0 $t9, ${reg}`,
   ];
   const x0 = map.in0[0] ^ map.in0[1], x1 = map.in1[0] ^ map.in1[1], xo = map.out[0] ^ map.out[1];
+  // the output buffer at $t0 to RDRAM $k1 (in `parts` DMAs: DMEM step outBytes/parts, RDRAM step params 0x3C)
+  let nw = 0;
+  const writeOut = (): string[] => {
+    if (parts === 1) return dma('$t0', '$k1', 0x38, 'SP_WR_LEN');
+    const l = `write_part_${nw++}`;
+    return ['move $t3, $k1', `li $t2, ${parts}`, `${l}:`, ...dma('$t0', '$t3', 0x38, 'SP_WR_LEN'),
+      `addiu $t0, $t0, ${layout.outBytes / parts}`, 'lw $t1, 0x3c($zero)', 'addiu $t2, $t2, -1', `bnez $t2, ${l}`, 'addu $t3, $t3, $t1'];
+  };
   const lines = [
     '.text',
     'start:',
@@ -344,7 +360,7 @@ function wrapGrouped(layout: KernelLayout, map: DmemMap, body: string[], setup: 
     'nop',
     'beqz $s7, prefetch',
     `xori $t0, $s2, ${xo}`,
-    ...dma('$t0', '$k1', 0x38, 'SP_WR_LEN'),
+    ...writeOut(),
     'lw $t1, 0x34($zero)',
     'addu $k1, $k1, $t1',
     'prefetch:',
@@ -384,7 +400,7 @@ function wrapGrouped(layout: KernelLayout, map: DmemMap, body: string[], setup: 
     '# last tile',
     ...waitIdle(),
     `xori $t0, $s2, ${xo}`,
-    ...dma('$t0', '$k1', 0x38, 'SP_WR_LEN'),
+    ...writeOut(),
     ...waitIdle(),
     'finish:',
     'break',

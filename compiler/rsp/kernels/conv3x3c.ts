@@ -35,6 +35,8 @@ export interface Conv3x3cSpec {
    * rows 2j..2j+2 (the CPU keeps the even columns). Default 1.
    */
   rowStep?: 1 | 2;
+  /** write the output tile as this many SP DMAs, one per output channel (wrapKernel outParts); default 1 */
+  outParts?: number;
 }
 
 /** Input rows per plane of a conv3x3c tile of OH output rows. */
@@ -110,7 +112,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   const layout = { constBytes: constData.length + conv3x3cScratchBytes(Co, cc, chunks, OH, OW, acc), in0Bytes: cc * planeB, in1Bytes: wB, outBytes: Co * OH * OW * 2 };
   const base = wrapKernel(layout, []).map.const;
   const psum = base + constData.length, signs = psum + psumB;
-  if (psum + psumB > 32767 || 3 * rowB > 1008) throw new DnncError('RSP conv3x3c: tile too large');
+  if (psum + psumB > 32767 || 2 * rowB + 16 > 1008) throw new DnncError('RSP conv3x3c: tile too large');
   const pairs = requant48Pairs(spec.requant);
   const TAP = ['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'];
   const save = accSaveAsm(wide), restore = accRestoreAsm(wide);
@@ -202,7 +204,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
     'addiu $t1, $t1, 16',
   );
   const setup = [`li $t0, ${base + Co * 16}`, 'lqv $v31[0], 0($t0)', 'lqv $v26[0], 16($t0)', 'lqv $v25[0], 32($t0)', 'vxor $v27, $v27, $v27'];
-  const { asm, map } = wrapKernel(layout, body, setup, { group: chunks });
+  const { asm, map } = wrapKernel(layout, body, setup, { group: chunks, outParts: spec.outParts });
   return finishKernel({
     name: 'conv3x3c', description: `3x3 conv tile, ${step === 2 ? 'even rows (stride 2)' : 'stride 1'}, input channels in chunks: ${chunks} x ${cc} channels -> Co=${Co}, OH=${OH}, OW=${OW} (input rows of ${IWp}, ${acc}-bit accumulation, partial sums in DMEM)`,
     layout, map, asm, constData, opsPerTile: Co * cc * OH * OW * 9,
