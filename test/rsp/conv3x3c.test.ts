@@ -6,6 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, accSaveAsm, accRestoreAsm } from '../../compiler/rsp/kernels/conv3x3c.js';
 import { assemble } from '../../compiler/rsp/asm.js';
 import { Rsp } from '../../compiler/rsp/sim.js';
+import { rspListing } from '../../compiler/rsp/listing.js';
 import { depthwiseRowWidth } from '../../compiler/rsp/kernels/depthwise.js';
 import { chooseAcc, requantLanes, requant48Lanes, fromBe16, be16, type Requant } from '../../compiler/rsp/kernels/common.js';
 import { runTiles } from '../../compiler/rsp/run.js';
@@ -201,4 +202,13 @@ describe('accumulator save / restore of the chunked kernel (accSaveAsm / accRest
       });
     }
   }
+});
+
+describe('dnnc rsp-listing conv3x3c', () => {
+  it('lists the chunked kernel with per-tile counts (save / restore executed on the middle chunks)', () => {
+    const l = rspListing('conv3x3c', { c: 2, n: 3, co: 2, oh: 1, ow: 8, tiles: 2 });
+    expect(l.text).toMatch(/RSP kernel conv3x3c: .*3 x 2 channels -> Co=2/);
+    expect(l.text).toMatch(/vsubc/);
+    expect(l.run.stats.instructions).toBeGreaterThan(0);
+  });
 });
