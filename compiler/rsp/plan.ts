@@ -41,6 +41,8 @@ export interface RspLayerPlan {
   inBytes: number; outBytes: number;
   /** stride 2 (depthwise 3x3 / pad 1, pointwise / pad 0): the tasks compute the stride-1 result [C][H][W] (outBytes) into a scratch buffer, the CPU keeps the even rows and columns */
   sub?: { C: number; H: number; W: number };
+  /** how the layer is split, for `dnnc inspect --rsp` (e.g. the input-channel chunks of conv3x3c) */
+  note?: string;
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -244,7 +246,8 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
       ...(parts > 1 ? { outStep2: H * W * 2 } : {}),
     });
   }
-  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(stride === 2 ? { sub: { C: Co, H, W } } : {}) };
+  const note = `input channels in ${chunks} chunk(s) of ${cc}, ${coPerTask} output channel(s) x ${OH} row(s) per tile${stride === 2 ? ', stride 2: even rows on the RSP, even columns by the CPU' : ''}`;
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(stride === 2 ? { sub: { C: Co, H, W } } : {}), note };
 }
 
 /** SP DMAs per conv3x3c output tile: 1 when the co channels' rows fit one DMA (rows <= 256, skip <= 12 bits), else co. */

@@ -33,6 +33,9 @@ describe('--rsp chunked and stride-2 3x3 convolutions', () => {
     const { graph } = lower(m, { target: 'n64', quantize: Q, rsp: true });
     const rows = rspReport(graph);
     expect(rows.map((r) => r.where)).toEqual(['RSP', 'RSP', 'RSP']);
+    expect(rows[0]!.why).toMatch(/^conv3x3, .*stride 2: even rows on the RSP/);
+    expect(rows[1]!.why).toMatch(/^conv3x3, .*input channels in \d+ chunk\(s\)/);
+    expect(rows[2]!.why).toMatch(/stride 2/);
     const c = await compile(m, { target: 'n64', quantize: Q, rsp: true, reference: false });
     const mc = c.code.files['model.c']!;
     expect(mc).toMatch(/dnnc_rsp_subsample2\([^;]*32u, 32u, 32u\)/);
