@@ -13,7 +13,7 @@ import { gemmKernel } from './kernels/gemm.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
 import { depthwiseKernel } from './kernels/depthwise.js';
-import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows, conv3x3cScratchBytes } from './kernels/conv3x3c.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows, conv3x3cScratchBytes, conv3x3cDeintRow } from './kernels/conv3x3c.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -43,6 +43,11 @@ export interface RspLayerPlan {
   sub?: { C: number; H: number; W: number };
   /** how the layer is split, for `dnnc inspect --rsp` (e.g. the input-channel chunks of conv3x3c) */
   note?: string;
+  /**
+   * 3x3 / stride 2 (conv3x3c deint): the tasks read a zero-padded, column-deinterleaved copy [C][H+2][ew + W/2]
+   * (row: padded columns 0, 2, .., W at 0.., then 1, 3, .., W-1 at ew..) and write y itself
+   */
+  deint?: { C: number; H: number; W: number; ew: number };
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -197,30 +202,40 @@ const al16 = (x: number) => Math.ceil(x / 16) * 16;
  * rows, weights re-read per row block, microcode per task; plus the RSP's
  * save/restore and per-tile overhead) that fits DMEM and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
  */
-export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1): RspLayerPlan {
-  const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
-  // stride 2: the tasks compute the even output rows (all columns) straight into the even rows of the
-  // [Co][H][W] scratch buffer (output DMA rows of W*2 bytes, skipping the odd rows); the CPU keeps the even columns
+export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1, deintOk = true): RspLayerPlan {
+  // stride 2, output width a multiple of 8 ('deint'): the CPU's padded copy deinterleaves the columns (even, odd)
+  // and the tasks compute exactly the stride-2 outputs, written straight into y. Else ('rows'): the tasks compute
+  // the even output rows (all columns) into the even rows of a [Co][H][W] scratch buffer (output DMA rows of
+  // W*2 bytes skipping the odd rows) and the CPU keeps the even columns.
+  const mode = stride === 1 ? 's1' : deintOk && (W / 2) % 8 === 0 ? 'deint' : 'rows';
+  const kOW = mode === 'deint' ? W / 2 : W;
+  const IWp = mode === 'deint' ? conv3x3cDeintRow(kOW).rowInts : Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
+  const lqvReach = 2 * rowB + (mode === 'deint' ? Math.max(16, conv3x3cDeintRow(kOW).ew * 2) : 16);
   const Ho = H / stride;
+  /** SP DMAs per output tile: 1 when the co channels' rows fit one DMA (rows <= 256, skip <= 12 bits), else co (outParts) */
+  const partsOf = (co: number, OH: number) => {
+    if (co === 1) return 1;
+    if (mode === 'rows') return OH === Ho && co * OH <= 256 ? 1 : co;
+    return (Ho - OH) * kOW * 2 > 0xfff ? co : 1;
+  };
   let best: { OH: number; cc: number; co: number; cost: number } | undefined;
   for (let OH = Ho; OH >= 1; OH--) {
     const R = conv3x3cInRows(OH, stride);
-    if (Ho % OH || R * rowB > 4096 || OH * W * 2 > 4096 || 2 * rowB + 16 > 1008) continue;
+    if (Ho % OH || R * rowB > 4096 || OH * kOW * 2 > 4096 || lqvReach > 1008) continue;
+    if (mode === 'rows' && (OH > 256 || W * 2 > 0xfff)) continue;
     for (let cc = Math.min(Ci, 256); cc >= 1; cc--) {
       if (Ci % cc || (cc > 1 && planeB - R * rowB > 0xfff)) continue;
       const chunks = Ci / cc;
       for (let co = Math.min(Co, 256); co >= 1; co--) {
-        // output rows of the co channels: one SP DMA when one row skip fits, else one DMA per channel (outParts)
-        if (stride === 2 && (OH > 256 || W * 2 > 0xfff)) continue;
         const wB = conv3x3cWeightBytes(co, cc);
         if (wB > 4096) continue;
-        const dmem = 64 + al16(co * 16 + 48 + conv3x3cScratchBytes(co, cc, chunks, OH, W, acc)) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * W * 2);
+        const dmem = 64 + al16(co * 16 + 48 + conv3x3cScratchBytes(co, cc, chunks, OH, kOW, acc)) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * kOW * 2);
         if (dmem > DMEM_SIZE) continue;
         const groups = Math.ceil(Co / co), nsp = Ho / OH;
         // DMA bytes (input re-read per channel group, halo rows, weights per row block, output, microcode per task) at ~2 per
         // RSP cycle, plus the RSP's own overhead: accumulator save/restore per output vector and chunk (~20), per tile (~60)
-        const dmaB = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 + Co * Ho * W * 2 + groups * 4096;
-        const cost = dmaB / 2 + Co * Ho * (W / 8) * chunks * 20 + groups * nsp * chunks * 60;
+        const dmaB = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 + Co * Ho * kOW * 2 + groups * 4096;
+        const cost = dmaB / 2 + Co * Ho * (kOW / 8) * chunks * 20 + groups * nsp * chunks * 60;
         if (!best || cost < best.cost) best = { OH, cc, co, cost };
         break;
       }
@@ -229,33 +244,33 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
   if (!best) throw new Error(`conv3x3 ${Ci}->${Co} ${H}x${W}: no tile fits DMEM / the SP DMA skip field, even with input channels in chunks`);
   const { OH, cc, co: coPerTask } = best;
   const chunks = Ci / cc, nsp = Ho / OH, R = conv3x3cInRows(OH, stride);
+  const outW = mode === 'rows' ? W : kOW, outH = mode === 'rows' ? H : Ho;
   const tasks: RspTask[] = [];
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
-    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: W, requant: rq.slice(c0, c0 + co), acc, rowStep: stride, outParts: outParts(co, OH, Ho, H, W, stride) });
+    const parts = partsOf(co, OH);
+    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: kOW, requant: rq.slice(c0, c0 + co), acc, rowStep: stride, outParts: parts, deint: mode === 'deint' });
     const wB = conv3x3cWeightBytes(co, cc);
-    const parts = outParts(co, OH, Ho, H, W, stride);
-    const out = stride === 1
-      ? { outStride: OH * W * 2, outLen: parts > 1 ? dmaLen(OH * W * 2) : dmaLen(OH * W * 2, co, co > 1 ? (H - OH) * W * 2 : 0) }
+    const out = mode !== 'rows'
+      ? { outStride: OH * kOW * 2, outLen: parts > 1 ? dmaLen(OH * kOW * 2) : dmaLen(OH * kOW * 2, co, co > 1 ? (Ho - OH) * kOW * 2 : 0) }
       : { outStride: 2 * OH * W * 2, outLen: dmaLen(W * 2, parts > 1 ? OH : co * OH, W * 2) };
     tasks.push({
       kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : stride * OH * rowB, inLen: dmaLen(R * rowB, cc, cc > 1 ? planeB - R * rowB : 0),
-      outOff: c0 * H * W * 2, ...out,
+      outOff: c0 * outH * outW * 2, ...out,
       inStep2: stride * OH * rowB - (chunks - 1) * cc * planeB,
       in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: -(chunks - 1) * wB },
-      ...(parts > 1 ? { outStep2: H * W * 2 } : {}),
+      ...(parts > 1 ? { outStep2: outH * outW * 2 } : {}),
     });
   }
-  const note = `input channels in ${chunks} chunk(s) of ${cc}, ${coPerTask} output channel(s) x ${OH} row(s) per tile${stride === 2 ? ', stride 2: even rows on the RSP, even columns by the CPU' : ''}`;
-  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(stride === 2 ? { sub: { C: Co, H, W } } : {}), note };
+  const how = mode === 'deint' ? ', stride 2: column-deinterleaved input, only the stride-2 outputs computed' : mode === 'rows' ? ', stride 2: even rows on the RSP, even columns by the CPU' : '';
+  const note = `input channels in ${chunks} chunk(s) of ${cc}, ${coPerTask} output channel(s) x ${OH} row(s) per tile${how}`;
+  if (mode === 'deint') {
+    const { ew } = conv3x3cDeintRow(kOW);
+    return { kind: 'conv3x3', acc, tasks, deint: { C: Ci, H, W, ew }, inBytes: Ci * planeB, outBytes: Co * Ho * kOW * 2, note };
+  }
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(mode === 'rows' ? { sub: { C: Co, H, W } } : {}), note };
 }
 
-/** SP DMAs per conv3x3c output tile: 1 when the co channels' rows fit one DMA (rows <= 256, skip <= 12 bits), else co. */
-function outParts(co: number, OH: number, Ho: number, H: number, W: number, stride: 1 | 2): number {
-  if (co === 1) return 1;
-  if (stride === 1) return (H - OH) * W * 2 > 0xfff ? co : 1;
-  return OH === Ho && co * OH <= 256 ? 1 : co;
-}
 
 /** 3x3 / stride 2 / pad 1 full convolution on an even input: conv3x3c tasks computing the even output rows (plan3x3Chunked). */
 function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {

@@ -8,6 +8,16 @@ import { be16, fromBe16, dmaLen } from './kernels/common.js';
 import type { RspLayerPlan } from './plan.js';
 import type { TaskEngine } from './layer.js';
 
+/** The zero-padded, column-deinterleaved copy a stride-2 conv3x3c layer reads (as dnnc_rsp_run_layer_s2 builds it). */
+export function deinterleave(x: ArrayLike<number>, d: { C: number; H: number; W: number; ew: number }): Int16Array {
+  const rw = d.ew + d.W / 2, out = new Int16Array(d.C * (d.H + 2) * rw);
+  for (let c = 0; c < d.C; c++) for (let r = 0; r < d.H; r++) for (let i = 0; i < d.W; i++) {
+    const u = i + 1, row = (c * (d.H + 2) + r + 1) * rw;
+    out[row + (u & 1 ? d.ew + (u >> 1) : u >> 1)] = x[(c * d.H + r) * d.W + i]!;
+  }
+  return out;
+}
+
 /** x: the layer input [C][H][W] int16; returns the layer output and the executed instructions. */
 export function runLayerPlan(plan: RspLayerPlan, x: Int16Array, engine?: TaskEngine): { y: Int16Array; instructions: number } {
   const rsp = new Rsp(1 << 20); // 1 MiB, as the z64 runner models
@@ -17,6 +27,7 @@ export function runLayerPlan(plan: RspLayerPlan, x: Int16Array, engine?: TaskEng
     inp = new Int16Array(C * (H + 2) * IWp);
     for (let c = 0; c < C; c++) for (let r = 0; r < H; r++) for (let i = 0; i < W; i++) inp[(c * (H + 2) + r + 1) * IWp + i + 1] = x[(c * H + r) * W + i]!;
   }
+  if (plan.deint) inp = deinterleave(x, plan.deint);
   const al = (v: number) => (v + 63) & ~63;
   const xAt = 0x1000, yAt = xAt + al(plan.inBytes), cAt = yAt + al(plan.outBytes), wAt = cAt + 0x1000;
   rsp.rdram.set(be16(inp), xAt);

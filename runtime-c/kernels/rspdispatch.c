@@ -101,6 +101,19 @@ int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext
   return 1;
 }
 
+int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew) {
+  uint32_t k, r, i, rw = ew + w / 2u, hp = h + 2u;
+  for (i = 0; i < c * hp * rw; i++) buf[i] = 0;
+  for (k = 0; k < c; k++)
+    for (r = 0; r < h; r++) {
+      int16_t *row = buf + (k * hp + r + 1u) * rw;
+      const int16_t *src = x + (k * h + r) * w;
+      for (i = 0; i + 1u < w; i += 2u) { row[ew + i / 2u] = src[i]; row[i / 2u + 1u] = src[i + 1u]; }
+    }
+  return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
+}
+
 #else
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
@@ -110,6 +123,12 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
 
 int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y) {
   (void)l; (void)ext; (void)x; (void)pad; (void)y;
+  return 0;
+}
+
+int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew) {
+  (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)ew;
   return 0;
 }
 

@@ -83,10 +83,15 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
     { Ci: 32, Co: 6, H: 8, W: 16, wmax: 32767, seed: 21, acc: 48 as const },
     { Ci: 24, Co: 5, H: 6, W: 8, wmax: 250, seed: 22, acc: 32 as const },
     { Ci: 3, Co: 4, H: 6, W: 96, wmax: 32767, seed: 23, acc: 48 as const }, // rows of 208 B: one plane per chunk (cc = 1)
-    // stride 2: even output rows on the RSP (and even columns by the CPU)
-    { Ci: 16, Co: 6, H: 16, W: 16, wmax: 32767, seed: 24, acc: 48 as const, stride: 2 as const, parts: true },
-    { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 25, acc: 48 as const, stride: 2 as const, parts: true }, // MobileNet's first conv shape, fewer rows
+    // stride 2, output width not a multiple of 8 (or forced): even output rows on the RSP, even columns by the CPU
+    { Ci: 16, Co: 6, H: 16, W: 16, wmax: 32767, seed: 24, acc: 48 as const, stride: 2 as const, parts: true, rows: true },
+    { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 25, acc: 48 as const, stride: 2 as const, parts: true, rows: true }, // MobileNet's first conv shape, fewer rows
     { Ci: 8, Co: 3, H: 8, W: 8, wmax: 400, seed: 26, acc: 32 as const, stride: 2 as const },
+    // stride 2 on the column-deinterleaved copy: only the stride-2 outputs computed
+    { Ci: 16, Co: 6, H: 16, W: 16, wmax: 32767, seed: 34, acc: 48 as const, stride: 2 as const, deint: true },
+    { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 35, acc: 48 as const, stride: 2 as const, deint: true },
+    { Ci: 12, Co: 5, H: 8, W: 32, wmax: 300, seed: 36, acc: 32 as const, stride: 2 as const, deint: true },
+    { Ci: 1, Co: 3, H: 80, W: 128, wmax: 32767, seed: 37, acc: 48 as const, stride: 2 as const, deint: true, parts: true },
     // planes of 40x64: the channels' output rows need a skip over 12 bits, so one output DMA per channel (outParts, also the stride-2 cases above)
     { Ci: 4, Co: 3, H: 40, W: 64, wmax: 32767, seed: 27, acc: 48 as const, parts: true },
   ];
@@ -98,9 +103,11 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
       const rq: Requant[] = Array.from({ length: l.Co }, (_, i) => ({ shift: l.acc === 48 ? [16, 20, 31][i % 3]! : [10, 20][i % 2]!, bias: r.int(-(2 ** 20), 2 ** 20), lo: i % 2 ? 0 : -32768, hi: 32767 }));
       const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < l.Ci * 9; i++) a += Math.abs(w[c * l.Ci * 9 + i]!); return a; });
       expect(acc).toBe(l.acc);
-      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc, st);
+      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc, st, !('rows' in l));
       expect(plan.tasks[0]!.kernel.name).toBe('conv3x3c');
       expect(plan.tasks.some((t) => t.outStep2)).toBe('parts' in l);
+      expect(!!plan.deint).toBe('deint' in l);
+      if ('deint' in l) expect(plan.tasks[0]!.kernel.description).toMatch(/column-deinterleaved/);
       const x = randInt16(r, l.Ci * l.H * l.W);
       const { y } = runLayerPlan(plan, x);
       const IWp = depthwiseRowWidth(l.W), xp = new Int16Array(l.Ci * (l.H + 2) * IWp);

@@ -48,6 +48,13 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   }
   const x = n.inputs[0]!, y = n.outputs[0]!;
   const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
+  if (p.deint) {
+    // 3x3 stride 2 (conv3x3c deint): the dispatcher builds the column-deinterleaved padded copy, the tasks write y
+    const dv = p.deint, buf = ctx.local('rsp_deint');
+    return `  { ${desc.replace(' */', ', stride 2 on a column-deinterleaved copy */')}\n`
+      + `    static int16_t DNNC_ALIGN(16) ${buf}[${p.inBytes / 2}];\n`
+      + `    if (!dnnc_rsp_run_layer_s2(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)}, ${dv.C}u, ${dv.H}u, ${dv.W}u, ${dv.ew}u)) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+  }
   if (p.sub) {
     // stride 2: the RSP computes the stride-1 result into a scratch buffer, the CPU keeps even rows and columns
     const full = ctx.local('rsp_full');

@@ -37,6 +37,19 @@ export interface Conv3x3cSpec {
   rowStep?: 1 | 2;
   /** write the output tile as this many SP DMAs, one per output channel (wrapKernel outParts); default 1 */
   outParts?: number;
+  /**
+   * With rowStep 2: the input rows are column-deinterleaved (conv3x3cDeintRow:
+   * the even padded columns E, then the odd ones O), so OW output columns at
+   * stride 2 read E[j] (kx = 0), O[j] (kx = 1, aligned) and E[j + 1] (kx = 2):
+   * a true stride-2 tile (OW = the layer's output width).
+   */
+  deint?: boolean;
+}
+
+/** Column-deinterleaved input row of a stride-2 tile with OW outputs: E (ew int16: padded columns 0, 2, .., 2*OW) then O (OW int16: 1, 3, ..). */
+export function conv3x3cDeintRow(OW: number): { ew: number; rowInts: number } {
+  const ew = Math.ceil((OW + 1) / 8) * 8;
+  return { ew, rowInts: ew + OW };
 }
 
 /** Input rows per plane of a conv3x3c tile of OH output rows. */
@@ -98,7 +111,10 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   if (spec.requant.length !== Co) throw new DnncError('RSP conv3x3c: Co requant entries');
   const wide = acc === 48;
   const step = spec.rowStep ?? 1;
-  const IWp = depthwiseRowWidth(OW), rowB = IWp * 2, planeB = conv3x3cInRows(OH, step) * rowB;
+  const deint = !!spec.deint;
+  if (deint && step !== 2) throw new DnncError('RSP conv3x3c: column deinterleaving needs rowStep 2');
+  const IWp = deint ? conv3x3cDeintRow(OW).rowInts : depthwiseRowWidth(OW), rowB = IWp * 2, planeB = conv3x3cInRows(OH, step) * rowB;
+  const oddB = deint ? conv3x3cDeintRow(OW).ew * 2 : 0;
   const G = OW / 8;
   const prm: number[] = [];
   for (const q of spec.requant) prm.push(...(wide ? requant48Lanes(q) : requantLanes(q)));
@@ -112,7 +128,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   const layout = { constBytes: constData.length + conv3x3cScratchBytes(Co, cc, chunks, OH, OW, acc), in0Bytes: cc * planeB, in1Bytes: wB, outBytes: Co * OH * OW * 2 };
   const base = wrapKernel(layout, []).map.const;
   const psum = base + constData.length, signs = psum + psumB;
-  if (psum + psumB > 32767 || 2 * rowB + 16 > 1008) throw new DnncError('RSP conv3x3c: tile too large');
+  if (psum + psumB > 32767 || 2 * rowB + Math.max(16, oddB) > 1008) throw new DnncError('RSP conv3x3c: tile too large');
   const pairs = requant48Pairs(spec.requant);
   const TAP = ['$v00', '$v01', '$v02', '$v03', '$v04', '$v05', '$v06', '$v07', '$v12'];
   const save = accSaveAsm(wide), restore = accRestoreAsm(wide);
@@ -162,13 +178,18 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
     'lqv $v29[0], 16($a2)',
     ...(wide ? ['lqv $v23[0], 0($a3)', 'lqv $v24[0], 16($a3)'] : []),
     'addiu $at, $t7, 2',
-    'addiu $fp, $t7, 4',
+    ...(deint ? [] : ['addiu $fp, $t7, 4']),
   );
   for (let ky = 0; ky < 3; ky++) {
     const off = ky * rowB;
     body.push(`lqv ${TAP[ky * 3]}[0], ${off}($t7)`);
-    body.push(`lqv ${TAP[ky * 3 + 1]}[0], ${off}($at)`, `lrv ${TAP[ky * 3 + 1]}[0], ${off + 16}($at)`);
-    body.push(`lqv ${TAP[ky * 3 + 2]}[0], ${off}($fp)`, `lrv ${TAP[ky * 3 + 2]}[0], ${off + 16}($fp)`);
+    if (deint) {
+      body.push(`lqv ${TAP[ky * 3 + 1]}[0], ${off + oddB}($t7)`);
+      body.push(`lqv ${TAP[ky * 3 + 2]}[0], ${off}($at)`, `lrv ${TAP[ky * 3 + 2]}[0], ${off + 16}($at)`);
+    } else {
+      body.push(`lqv ${TAP[ky * 3 + 1]}[0], ${off}($at)`, `lrv ${TAP[ky * 3 + 1]}[0], ${off + 16}($at)`);
+      body.push(`lqv ${TAP[ky * 3 + 2]}[0], ${off}($fp)`, `lrv ${TAP[ky * 3 + 2]}[0], ${off + 16}($fp)`);
+    }
   }
   for (let t = 0; t < 9; t++) {
     const e = `.e${t % 8}`;
@@ -206,7 +227,7 @@ export function conv3x3cKernel(spec: Conv3x3cSpec): RspKernel {
   const setup = [`li $t0, ${base + Co * 16}`, 'lqv $v31[0], 0($t0)', 'lqv $v26[0], 16($t0)', 'lqv $v25[0], 32($t0)', 'vxor $v27, $v27, $v27'];
   const { asm, map } = wrapKernel(layout, body, setup, { group: chunks, outParts: spec.outParts });
   return finishKernel({
-    name: 'conv3x3c', description: `3x3 conv tile, ${step === 2 ? 'even rows (stride 2)' : 'stride 1'}, input channels in chunks: ${chunks} x ${cc} channels -> Co=${Co}, OH=${OH}, OW=${OW} (input rows of ${IWp}, ${acc}-bit accumulation, partial sums in DMEM)`,
+    name: 'conv3x3c', description: `3x3 conv tile, ${deint ? 'stride 2 (column-deinterleaved input)' : step === 2 ? 'even rows (stride 2)' : 'stride 1'}, input channels in chunks: ${chunks} x ${cc} channels -> Co=${Co}, OH=${OH}, OW=${OW} (input rows of ${IWp}, ${acc}-bit accumulation, partial sums in DMEM)`,
     layout, map, asm, constData, opsPerTile: Co * cc * OH * OW * 9,
   });
 }
