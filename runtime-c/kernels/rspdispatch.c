@@ -104,13 +104,17 @@ int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext
 int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
                           uint32_t c, uint32_t h, uint32_t w, uint32_t ew) {
   uint32_t k, r, i, rw = ew + w / 2u, hp = h + 2u;
-  for (i = 0; i < c * hp * rw; i++) buf[i] = 0;
-  for (k = 0; k < c; k++)
+  /* the tasks read padded rows 0..h, E[0..w/2] and O[0..w/2-1] of a row: only the top / bottom rows and E[0] are zero padding */
+  for (k = 0; k < c; k++) {
+    int16_t *top = buf + k * hp * rw, *bottom = top + (hp - 1u) * rw;
+    for (i = 0; i < rw; i++) { top[i] = 0; bottom[i] = 0; }
     for (r = 0; r < h; r++) {
-      int16_t *row = buf + (k * hp + r + 1u) * rw;
+      int16_t *row = top + (r + 1u) * rw;
       const int16_t *src = x + (k * h + r) * w;
+      row[0] = 0;
       for (i = 0; i + 1u < w; i += 2u) { row[ew + i / 2u] = src[i]; row[i / 2u + 1u] = src[i + 1u]; }
     }
+  }
   return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
 }
 
