@@ -45,9 +45,9 @@ export interface RspLayerPlan {
   note?: string;
   /**
    * 3x3 / stride 2 (conv3x3c deint): the tasks read a zero-padded, column-deinterleaved copy [C][H+2][ew + W/2]
-   * (row: padded columns 0, 2, .., W at 0.., then 1, 3, .., W-1 at ew..) and write y itself
+   * (row: padded columns 0, 2, .., W at 0.., then 1, 3, .., W-1 at ew..; x at row pt, column pl: the begin pads) and write y itself
    */
-  deint?: { C: number; H: number; W: number; ew: number };
+  deint?: { C: number; H: number; W: number; ew: number; pt: number; pl: number };
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -118,9 +118,10 @@ export function rspDecide(n: Node): RspDecision {
   // 1x1 / stride 2 / no padding on an even input: the stride-1 result at even rows and columns
   const pw2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 1 && k[1] === 1
     && p.every((v) => v === 0) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
-  // 3x3 / stride 2 / pad 1 full convolution on an even input: the stride-1 result at even rows and columns
+  // 3x3 / stride 2 full convolution on an even input, pads 1 (or one of begin / end 0, e.g. TF's SAME: [0, 0, 1, 1])
   const cv2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 3 && k[1] === 3
-    && p.every((v) => v === 1) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
+    && p.length === 4 && p.every((v) => v === 0 || v === 1) && p[0]! + p[2]! >= 1 && p[1]! + p[3]! >= 1
+    && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
   if (!dw2 && !pw2 && !cv2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
   if (group !== 1 && !(group === Ci && Co === Ci)) return { rsp: false, reason: `group ${group}` };
   const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
@@ -132,7 +133,7 @@ export function rspDecide(n: Node): RspDecision {
       if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
-    if (cv2) return { rsp: true, plan: plan3x3s2(Ci, Co, H, W, wv, rq, xr) };
+    if (cv2) return { rsp: true, plan: plan3x3s2(Ci, Co, H, W, wv, rq, xr, p[0]!, p[1]!) };
     if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
     if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
@@ -202,7 +203,7 @@ const al16 = (x: number) => Math.ceil(x / 16) * 16;
  * rows, weights re-read per row block, microcode per task; plus the RSP's
  * save/restore and per-tile overhead) that fits DMEM and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
  */
-export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1, deintOk = true): RspLayerPlan {
+export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1, deintOk = true, pt = 1, pl = 1): RspLayerPlan {
   // stride 2, output width a multiple of 8 ('deint'): the CPU's padded copy deinterleaves the columns (even, odd)
   // and the tasks compute exactly the stride-2 outputs, written straight into y. Else ('rows'): the tasks compute
   // the even output rows (all columns) into the even rows of a [Co][H][W] scratch buffer (output DMA rows of
@@ -266,17 +267,19 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
   const note = `input channels in ${chunks} chunk(s) of ${cc}, ${coPerTask} output channel(s) x ${OH} row(s) per tile${how}`;
   if (mode === 'deint') {
     const { ew } = conv3x3cDeintRow(kOW);
-    return { kind: 'conv3x3', acc, tasks, deint: { C: Ci, H, W, ew }, inBytes: Ci * planeB, outBytes: Co * Ho * kOW * 2, note };
+    return { kind: 'conv3x3', acc, tasks, deint: { C: Ci, H, W, ew, pt, pl }, inBytes: Ci * planeB, outBytes: Co * Ho * kOW * 2, note };
   }
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(mode === 'rows' ? { sub: { C: Co, H, W } } : {}), note };
 }
 
 
 /** 3x3 / stride 2 / pad 1 full convolution on an even input: conv3x3c tasks computing the even output rows (plan3x3Chunked). */
-function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
+function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number], pt = 1, pl = 1): RspLayerPlan {
   if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  // pads other than 1 need the deinterleaved copy (it places x at row pt, column pl)
+  if ((pt !== 1 || pl !== 1) && (W / 2) % 8) throw new Error(`stride 2 with pads begin ${pt},${pl}: output width ${W / 2} is not a multiple of 8`);
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
-  return plan3x3Chunked(Ci, Co, H, W, w, rq, acc, 2);
+  return plan3x3Chunked(Ci, Co, H, W, w, rq, acc, 2, true, pt, pl);
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */

@@ -9,18 +9,19 @@ import type { RspLayerPlan } from './plan.js';
 import type { TaskEngine } from './layer.js';
 
 /** The zero-padded, column-deinterleaved copy a stride-2 conv3x3c layer reads (as dnnc_rsp_run_layer_s2 builds it). */
-export function deinterleave(x: ArrayLike<number>, d: { C: number; H: number; W: number; ew: number }): Int16Array {
+export function deinterleave(x: ArrayLike<number>, d: { C: number; H: number; W: number; ew: number; pt: number; pl: number }): Int16Array {
   const rw = d.ew + d.W / 2, out = new Int16Array(d.C * (d.H + 2) * rw);
   // as dnnc_rsp_run_layer_s2: only the top / bottom rows and E[0] of each row are zeroed; the cells the tasks
   // never read (E beyond w/2) hold garbage here, so a kernel reading them would fail the tests
   out.fill(0x5a5a);
   for (let c = 0; c < d.C; c++) {
-    out.fill(0, c * (d.H + 2) * rw, (c * (d.H + 2) + 1) * rw);
-    out.fill(0, (c * (d.H + 2) + d.H + 1) * rw, (c * (d.H + 2) + d.H + 2) * rw);
-    for (let r = 1; r <= d.H; r++) out[(c * (d.H + 2) + r) * rw] = 0;
+    for (let R = 0; R < d.H + 2; R++) {
+      if (R < d.pt || R >= d.pt + d.H) out.fill(0, (c * (d.H + 2) + R) * rw, (c * (d.H + 2) + R + 1) * rw);
+      else out[(c * (d.H + 2) + R) * rw + (d.pl ? 0 : d.W / 2)] = 0; // padded column 0 (pl = 1) or W (pl = 0)
+    }
   }
   for (let c = 0; c < d.C; c++) for (let r = 0; r < d.H; r++) for (let i = 0; i < d.W; i++) {
-    const u = i + 1, row = (c * (d.H + 2) + r + 1) * rw;
+    const u = i + d.pl, row = (c * (d.H + 2) + r + d.pt) * rw;
     out[row + (u & 1 ? d.ew + (u >> 1) : u >> 1)] = x[(c * d.H + r) * d.W + i]!;
   }
   return out;

@@ -102,17 +102,24 @@ int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext
 }
 
 int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
-                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew) {
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl) {
   uint32_t k, r, i, rw = ew + w / 2u, hp = h + 2u;
-  /* the tasks read padded rows 0..h, E[0..w/2] and O[0..w/2-1] of a row: only the top / bottom rows and E[0] are zero padding */
+  /* the tasks read padded rows 0..h, E[0..w/2] and O[0..w/2-1] of a row: only the padding rows and E[0] (pl = 1)
+     or E[w/2] (pl = 0) need zeros */
   for (k = 0; k < c; k++) {
-    int16_t *top = buf + k * hp * rw, *bottom = top + (hp - 1u) * rw;
-    for (i = 0; i < rw; i++) { top[i] = 0; bottom[i] = 0; }
+    int16_t *plane = buf + k * hp * rw;
+    for (r = 0; r < hp; r++)
+      if (r < pt || r >= pt + h) for (i = 0; i < rw; i++) plane[r * rw + i] = 0;
     for (r = 0; r < h; r++) {
-      int16_t *row = top + (r + 1u) * rw;
+      int16_t *row = plane + (r + pt) * rw;
       const int16_t *src = x + (k * h + r) * w;
-      row[0] = 0;
-      for (i = 0; i + 1u < w; i += 2u) { row[ew + i / 2u] = src[i]; row[i / 2u + 1u] = src[i + 1u]; }
+      if (pl) {
+        row[0] = 0;
+        for (i = 0; i + 1u < w; i += 2u) { row[ew + i / 2u] = src[i]; row[i / 2u + 1u] = src[i + 1u]; }
+      } else {
+        row[w / 2u] = 0;
+        for (i = 0; i + 1u < w; i += 2u) { row[i / 2u] = src[i]; row[ew + i / 2u] = src[i + 1u]; }
+      }
     }
   }
   return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
@@ -131,8 +138,8 @@ int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext
 }
 
 int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
-                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew) {
-  (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)ew;
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl) {
+  (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)ew; (void)pt; (void)pl;
   return 0;
 }
 

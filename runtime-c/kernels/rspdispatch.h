@@ -41,10 +41,10 @@ typedef struct {
 int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y);
 
 /* 3x3 / stride 2 layers (l->pad_c = 0): x [c][h][w] is copied zero-padded and column-deinterleaved into
-   buf [c][h + 2][ew + w/2] (row: padded columns 0, 2, .., w at 0.., then 1, 3, .., w-1 at ew..), then the tasks run;
-   0 where there is no RSP (nothing copied). */
+   buf [c][h + 2][ew + w/2] (x at padded row pt, column pl (the begin pads, 0 or 1); row: padded columns 0, 2, .., w
+   at 0.., then 1, 3, .., w-1 at ew..), then the tasks run; 0 where there is no RSP (nothing copied). */
 int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
-                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew);
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl);
 
 /* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
 void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);

@@ -92,6 +92,10 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
     { Ci: 3, Co: 8, H: 12, W: 96, wmax: 32767, seed: 35, acc: 48 as const, stride: 2 as const, deint: true },
     { Ci: 12, Co: 5, H: 8, W: 32, wmax: 300, seed: 36, acc: 32 as const, stride: 2 as const, deint: true },
     { Ci: 1, Co: 3, H: 80, W: 128, wmax: 32767, seed: 37, acc: 48 as const, stride: 2 as const, deint: true, parts: true },
+    // begin pads 0 (TF SAME on even inputs: pads [0, 0, 1, 1]) and mixed
+    { Ci: 6, Co: 4, H: 16, W: 32, wmax: 32767, seed: 38, acc: 48 as const, stride: 2 as const, deint: true, pads: [0, 0] },
+    { Ci: 5, Co: 3, H: 12, W: 16, wmax: 32767, seed: 39, acc: 48 as const, stride: 2 as const, deint: true, pads: [0, 1] },
+    { Ci: 4, Co: 2, H: 8, W: 16, wmax: 500, seed: 40, acc: 32 as const, stride: 2 as const, deint: true, pads: [1, 0] },
     // planes of 40x64: the channels' output rows need a skip over 12 bits, so one output DMA per channel (outParts, also the stride-2 cases above)
     { Ci: 4, Co: 3, H: 40, W: 64, wmax: 32767, seed: 27, acc: 48 as const, parts: true },
   ];
@@ -103,7 +107,8 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
       const rq: Requant[] = Array.from({ length: l.Co }, (_, i) => ({ shift: l.acc === 48 ? [16, 20, 31][i % 3]! : [10, 20][i % 2]!, bias: r.int(-(2 ** 20), 2 ** 20), lo: i % 2 ? 0 : -32768, hi: 32767 }));
       const acc = chooseAcc(rq, (c) => { let a = 0; for (let i = 0; i < l.Ci * 9; i++) a += Math.abs(w[c * l.Ci * 9 + i]!); return a; });
       expect(acc).toBe(l.acc);
-      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc, st, !('rows' in l));
+      const [pt, pl] = 'pads' in l && l.pads ? l.pads : [1, 1];
+      const plan = plan3x3Chunked(l.Ci, l.Co, l.H, l.W, w, rq, acc, st, !('rows' in l), pt, pl);
       expect(plan.tasks[0]!.kernel.name).toBe('conv3x3c');
       expect(plan.tasks.some((t) => t.outStep2)).toBe('parts' in l);
       expect(!!plan.deint).toBe('deint' in l);
@@ -117,7 +122,9 @@ describe('conv3x3 layers planned with input-channel chunks (plan3x3Chunked) in t
         const q = rq[c]!;
         const [, cpu] = cRef(KIND.conv3x3, [l.Ci, 1, l.H, l.W, IWp, q.lo, q.hi], [xp, w.slice(c * l.Ci * 9, (c + 1) * l.Ci * 9), requantLanes(q).map((v) => (v << 16) >> 16), [q.shift]]);
         const oh = l.H / st, ow = l.W / st;
-        const want = Int16Array.from({ length: oh * ow }, (_, i) => cpu[Math.floor(i / ow) * st * l.W + (i % ow) * st]!);
+        // stride 2 with begin pads pt, pl: the pad-1 stride-1 result at rows 2j + 1 - pt, columns 2i + 1 - pl
+        const r0 = st === 2 ? 1 - pt! : 0, c0 = st === 2 ? 1 - pl! : 0;
+        const want = Int16Array.from({ length: oh * ow }, (_, i) => cpu[(Math.floor(i / ow) * st + r0) * l.W + (i % ow) * st + c0]!);
         expect(mismatches(y.subarray(c * oh * ow, (c + 1) * oh * ow), want)).toBe(0);
       }
     });

@@ -12,8 +12,9 @@ import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
 
 /**
- * 3x3 s2 3->32 (32x32 -> 16x16) + ReLU, 3x3 s1 32->16 + ReLU (chunked), 3x3 s2 16->8 (16x16 -> 8x8) + ReLU
- * (both on column-deinterleaved copies), 3x3 s2 8->8 (8x8 -> 4x4: output width 4, even rows on the RSP).
+ * 3x3 s2 3->32 (32x32 -> 16x16) + ReLU, 3x3 s1 32->16 + ReLU (chunked), 3x3 s2 pads [0, 0, 1, 1] 16->8
+ * (16x16 -> 8x8) + ReLU (both stride-2 layers on column-deinterleaved copies), 3x3 s2 8->8 (8x8 -> 4x4: output
+ * width 4, even rows on the RSP).
  */
 export function chunkModel(): string {
   const b = new OnnxBuilder('conv3c');
@@ -26,7 +27,7 @@ export function chunkModel(): string {
   const [r1] = b.node('Relu', [h1!]);
   const [h2] = b.node('Conv', [r1!, w2, b2], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
   const [r2] = b.node('Relu', [h2!]);
-  const [h3] = b.node('Conv', [r2!, w3, b3], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] });
+  const [h3] = b.node('Conv', [r2!, w3, b3], { kernel_shape: [3, 3], pads: [0, 0, 1, 1], strides: [2, 2] }); // TF's SAME
   const [r3] = b.node('Relu', [h3!]);
   b.node('Conv', [r3!, w4, b4], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, ['y']);
   b.output('y', 'float32', [1, 8, 4, 4]);
@@ -45,8 +46,8 @@ describe('--rsp chunked and stride-2 3x3 convolutions', () => {
     expect(rows[3]!.why).toMatch(/stride 2: even rows on the RSP/);
     const c = await compile(m, { target: 'n64', quantize: Q, rsp: true, reference: false });
     const mc = c.code.files['model.c']!;
-    expect(mc).toMatch(/dnnc_rsp_run_layer_s2\([^;]*3u, 32u, 32u, 24u\)/);
-    expect(mc).toMatch(/dnnc_rsp_run_layer_s2\([^;]*16u, 16u, 16u, 16u\)/);
+    expect(mc).toMatch(/dnnc_rsp_run_layer_s2\([^;]*3u, 32u, 32u, 24u, 1u, 1u\)/);
+    expect(mc).toMatch(/dnnc_rsp_run_layer_s2\([^;]*16u, 16u, 16u, 16u, 0u, 0u\)/);
     expect(mc).toMatch(/dnnc_rsp_subsample2\([^;]*8u, 8u, 8u\)/);
     expect(mc).toMatch(/dnnc_rsp_run_layer_ext\(/);
     expect(mc).toMatch(/dnnc_rsp_task_ext/);

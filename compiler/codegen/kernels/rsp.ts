@@ -53,7 +53,7 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
     const dv = p.deint, buf = ctx.local('rsp_deint');
     return `  { ${desc.replace(' */', ', stride 2 on a column-deinterleaved copy */')}\n`
       + `    static int16_t DNNC_ALIGN(16) ${buf}[${p.inBytes / 2}];\n`
-      + `    if (!dnnc_rsp_run_layer_s2(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)}, ${dv.C}u, ${dv.H}u, ${dv.W}u, ${dv.ew}u)) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+      + `    if (!dnnc_rsp_run_layer_s2(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)}, ${dv.C}u, ${dv.H}u, ${dv.W}u, ${dv.ew}u, ${dv.pt}u, ${dv.pl}u)) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
   }
   if (p.sub) {
     // stride 2: the RSP computes the stride-1 result into a scratch buffer, the CPU keeps even rows and columns
