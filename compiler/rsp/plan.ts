@@ -48,6 +48,11 @@ export interface RspLayerPlan {
    * (row: padded columns 0, 2, .., W at 0.., then 1, 3, .., W-1 at ew..; x at row pt, column pl: the begin pads) and write y itself
    */
   deint?: { C: number; H: number; W: number; ew: number; pt: number; pl: number };
+  /**
+   * 3x3 / stride 1 (conv3x3c): the zero-padded copy [C][H+2][IWp] as `pad`, built by dnnc_rsp_run_layer_pad,
+   * which zeroes only the padding the tasks read (rows 0 and H+1, columns 0 and W+1)
+   */
+  padb?: { C: number; H: number; W: number; IWp: number };
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -269,7 +274,8 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
     const { ew } = conv3x3cDeintRow(kOW);
     return { kind: 'conv3x3', acc, tasks, deint: { C: Ci, H, W, ew, pt, pl }, inBytes: Ci * planeB, outBytes: Co * Ho * kOW * 2, note };
   }
-  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, ...(mode === 'rows' ? { sub: { C: Co, H, W } } : {}), note };
+  if (mode === 's1') return { kind: 'conv3x3', acc, tasks, padb: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, note };
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, sub: { C: Co, H, W }, note };
 }
 
 

@@ -37,6 +37,20 @@ export function runLayerPlan(plan: RspLayerPlan, x: Int16Array, engine?: TaskEng
     for (let c = 0; c < C; c++) for (let r = 0; r < H; r++) for (let i = 0; i < W; i++) inp[(c * (H + 2) + r + 1) * IWp + i + 1] = x[(c * H + r) * W + i]!;
   }
   if (plan.deint) inp = deinterleave(x, plan.deint);
+  if (plan.padb) {
+    // as dnnc_rsp_run_layer_pad: only rows 0 / H+1 and columns 0 / W+1 zeroed, garbage where the tasks must not read
+    const { C, H, W, IWp } = plan.padb;
+    inp = new Int16Array(C * (H + 2) * IWp).fill(0x5a5a);
+    for (let c = 0; c < C; c++) {
+      inp.fill(0, c * (H + 2) * IWp, (c * (H + 2) + 1) * IWp);
+      inp.fill(0, (c * (H + 2) + H + 1) * IWp, (c * (H + 2) + H + 2) * IWp);
+      for (let r = 0; r < H; r++) {
+        const row = (c * (H + 2) + r + 1) * IWp;
+        inp[row] = 0; inp[row + W + 1] = 0;
+        for (let i = 0; i < W; i++) inp[row + i + 1] = x[(c * H + r) * W + i]!;
+      }
+    }
+  }
   const al = (v: number) => (v + 63) & ~63;
   const xAt = 0x1000, yAt = xAt + al(plan.inBytes), cAt = yAt + al(plan.outBytes), wAt = cAt + 0x1000;
   rsp.rdram.set(be16(inp), xAt);

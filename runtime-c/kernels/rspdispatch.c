@@ -125,6 +125,23 @@ int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext,
   return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
 }
 
+int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                           uint32_t c, uint32_t h, uint32_t w, uint32_t wp) {
+  uint32_t k, r, i, hp = h + 2u;
+  for (k = 0; k < c; k++) {
+    int16_t *plane = buf + k * hp * wp;
+    for (i = 0; i < wp; i++) { plane[i] = 0; plane[(hp - 1u) * wp + i] = 0; }
+    for (r = 0; r < h; r++) {
+      int16_t *row = plane + (r + 1u) * wp;
+      const int16_t *src = x + (k * h + r) * w;
+      row[0] = 0;
+      row[w + 1u] = 0;
+      for (i = 0; i < w; i++) row[i + 1u] = src[i];
+    }
+  }
+  return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
+}
+
 #else
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
@@ -140,6 +157,12 @@ int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext
 int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
                           uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl) {
   (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)ew; (void)pt; (void)pl;
+  return 0;
+}
+
+int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                           uint32_t c, uint32_t h, uint32_t w, uint32_t wp) {
+  (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)wp;
   return 0;
 }
 

@@ -46,6 +46,11 @@ int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext
 int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
                           uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl);
 
+/* 3x3 / stride 1 chunked layers (l->pad_c = 0): x [c][h][w] copied into buf [c][h + 2][wp] at row 1, column 1,
+   zeroing only the padding the tasks read (rows 0 and h + 1, columns 0 and w + 1); 0 where there is no RSP. */
+int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                           uint32_t c, uint32_t h, uint32_t w, uint32_t wp);
+
 /* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
 void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);
 

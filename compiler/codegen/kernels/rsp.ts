@@ -48,6 +48,13 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   }
   const x = n.inputs[0]!, y = n.outputs[0]!;
   const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
+  if (p.padb) {
+    // 3x3 stride 1 (conv3x3c): the dispatcher builds the padded copy, zeroing only the padding the tasks read
+    const pb = p.padb, buf = ctx.local('rsp_pad');
+    return `  { ${desc}\n`
+      + `    static int16_t DNNC_ALIGN(16) ${buf}[${pb.C * (pb.H + 2) * pb.IWp}];\n`
+      + `    if (!dnnc_rsp_run_layer_pad(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)}, ${pb.C}u, ${pb.H}u, ${pb.W}u, ${pb.IWp}u)) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
+  }
   if (p.deint) {
     // 3x3 stride 2 (conv3x3c deint): the dispatcher builds the column-deinterleaved padded copy, the tasks write y
     const dv = p.deint, buf = ctx.local('rsp_deint');
