@@ -1,5 +1,6 @@
 // `--rsp`: which int16 layers run as RSP tasks, and the tasks themselves.
-// rspDecide() decides per node (QConv pointwise / stride 1 or 2 / pad 0, 3x3 / stride 1 and depthwise 3x3 / stride 1 or 2 /
+// rspDecide() decides per node (QConv pointwise / stride 1 or 2 / pad 0, 3x3 / stride 1 / pad 1 (conv3x3, or conv3x3c
+// with input channels in chunks when the tile does not fit DMEM), 3x3 / stride 2 (conv3x3c), depthwise 3x3 / stride 1 or 2 /
 // pad 1, int16, batch 1) whether an RSP kernel gives exactly the CPU int16
 // result (the eligibility checks of compiler/rsp) and returns the tasks:
 // one generated microcode per output-channel group plus the params block
