@@ -7,6 +7,8 @@ import { disassemble } from './asm.js';
 import { gemmKernel } from './kernels/gemm.js';
 import { depthwiseKernel, depthwiseRowWidth } from './kernels/depthwise.js';
 import { conv3x3Kernel } from './kernels/conv3x3.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes } from './kernels/conv3x3c.js';
+import { chooseAcc, fromBe16 } from './kernels/common.js';
 import { addKernel, mulKernel, clampKernel } from './kernels/eltwise.js';
 import { maxpoolKernel, avgpoolKernel } from './kernels/pool.js';
 import type { RspKernel, Requant } from './kernels/common.js';
@@ -14,7 +16,7 @@ import { runTiles, type TileRun } from './run.js';
 import { DMA_SETUP } from './sim.js';
 import { cpuTileInstructions } from './compare.js';
 
-export const RSP_KERNELS = ['gemm', 'conv3x3', 'depthwise3x3', 'add', 'mul', 'clamp', 'maxpool2x2', 'avgpool2x2'] as const;
+export const RSP_KERNELS = ['gemm', 'conv3x3', 'conv3x3c', 'depthwise3x3', 'add', 'mul', 'clamp', 'maxpool2x2', 'avgpool2x2'] as const;
 export type RspKernelName = typeof RSP_KERNELS[number];
 
 export interface ListingOptions {
@@ -40,7 +42,7 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
   const r = rng(o.seed ?? 1);
   const tiles = o.tiles ?? 4;
   const rand = (n: number, lo = -32768, hi = 32767) => Int16Array.from({ length: n }, () => r(lo, hi));
-  const shift = o.shift ?? (o.acc === 48 || (name === 'conv3x3' && o.acc !== 32) ? 17 : 12);
+  const shift = o.shift ?? (o.acc === 48 || ((name === 'conv3x3' || name === 'conv3x3c') && o.acc !== 32) ? 17 : 12);
   const rq = (n: number): Requant[] => Array.from({ length: n }, () => ({ shift, bias: r(-10000, 10000), lo: 0, hi: 32767 }));
   let kernel: RspKernel;
   let in0: Int16Array[], in1: Int16Array[] = [];
@@ -56,6 +58,18 @@ export function buildExample(name: string, o: ListingOptions = {}): { kernel: Rs
       const Ci = o.c ?? 8, Co = o.co ?? 2, OH = o.oh ?? 2, OW = o.ow ?? 8;
       kernel = conv3x3Kernel({ Ci, Co, OH, OW, weights: o.acc === 32 ? rand(Co * Ci * 9, -100, 100) : rand(Co * Ci * 9), requant: rq(Co), acc: o.acc });
       in0 = Array.from({ length: tiles }, () => rand(Ci * (OH + 2) * depthwiseRowWidth(OW)));
+      break;
+    }
+    case 'conv3x3c': {
+      // input channels in chunks: -c channels per chunk, -n chunks per output tile, -t output tiles
+      const cc = o.c ?? 4, chunks = o.n ?? 4, Co = o.co ?? 2, OH = o.oh ?? 2, OW = o.ow ?? 16, Ci = cc * chunks;
+      const w = o.acc === 32 ? rand(Co * Ci * 9, -60, 60) : rand(Co * Ci * 9);
+      const q = rq(Co);
+      const acc = chooseAcc(q, (c) => { let a = 0; for (let i = 0; i < Ci * 9; i++) a += Math.abs(w[c * Ci * 9 + i]!); return a; }, o.acc);
+      kernel = conv3x3cKernel({ cc, chunks, Co, OH, OW, requant: q, acc });
+      const wb = conv3x3Weights(w, Co, cc, chunks), wt = conv3x3cWeightBytes(Co, cc);
+      in0 = Array.from({ length: tiles * chunks }, () => rand(cc * (OH + 2) * depthwiseRowWidth(OW)));
+      in1 = Array.from({ length: tiles * chunks }, (_, t) => fromBe16(wb, (t % chunks) * wt, wt / 2));
       break;
     }
     case 'depthwise3x3': {

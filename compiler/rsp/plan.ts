@@ -1,5 +1,6 @@
 // `--rsp`: which int16 layers run as RSP tasks, and the tasks themselves.
-// rspDecide() decides per node (QConv pointwise / stride 1 or 2 / pad 0, 3x3 / stride 1 and depthwise 3x3 / stride 1 or 2 /
+// rspDecide() decides per node (QConv pointwise / stride 1 or 2 / pad 0, 3x3 / stride 1 / pad 1 (conv3x3, or conv3x3c
+// with input channels in chunks when the tile does not fit DMEM), 3x3 / stride 2 (conv3x3c), depthwise 3x3 / stride 1 or 2 /
 // pad 1, int16, batch 1) whether an RSP kernel gives exactly the CPU int16
 // result (the eligibility checks of compiler/rsp) and returns the tasks:
 // one generated microcode per output-channel group plus the params block
@@ -14,6 +15,7 @@ import { conv3x3Kernel } from './kernels/conv3x3.js';
 import { maxpoolKernel } from './kernels/pool.js';
 import { depthwiseKernel } from './kernels/depthwise.js';
 import { addKernel, mulKernel, liftAdd } from './kernels/eltwise.js';
+import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows, conv3x3cScratchBytes, conv3x3cDeintRow } from './kernels/conv3x3c.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -24,6 +26,12 @@ export interface RspTask {
   /** in0: byte offset from the (padded) input base, stride per tile, SP DMA length value */
   inOff: number; inStride: number; inLen: number;
   outOff: number; outStride: number; outLen: number;
+  /** grouped kernels (conv3x3c): in0 step from the last tile of a group to the first of the next (params 0x1C); default 0 */
+  inStep2?: number;
+  /** second input stream (conv3x3c: the weights of each chunk), from its own RDRAM data; default none */
+  in1?: { data: Uint8Array; stride: number; len: number; step2: number };
+  /** output written in parts (conv3x3c outParts): RDRAM step between the parts (params 0x3C); default 0 */
+  outStep2?: number;
 }
 
 export interface RspLayerPlan {
@@ -37,6 +45,18 @@ export interface RspLayerPlan {
   sub?: { C: number; H: number; W: number };
   /** add / mul: a second input read with in0's geometry (params in1 = the second tensor + inOff, inStride, inLen) */
   in1?: true;
+  /** how the layer is split, for `dnnc inspect --rsp` (e.g. the input-channel chunks of conv3x3c) */
+  note?: string;
+  /**
+   * 3x3 / stride 2 (conv3x3c deint): the tasks read a zero-padded, column-deinterleaved copy [C][H+2][ew + W/2]
+   * (row: padded columns 0, 2, .., W at 0.., then 1, 3, .., W-1 at ew..; x at row pt, column pl: the begin pads) and write y itself
+   */
+  deint?: { C: number; H: number; W: number; ew: number; pt: number; pl: number };
+  /**
+   * 3x3 / stride 1 (conv3x3c): the zero-padded copy [C][H+2][IWp] as `pad`, built by dnnc_rsp_run_layer_pad,
+   * which zeroes only the padding the tasks read (rows 0 and H+1, columns 0 and W+1)
+   */
+  padb?: { C: number; H: number; W: number; IWp: number };
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -108,7 +128,11 @@ export function rspDecide(n: Node): RspDecision {
   // 1x1 / stride 2 / no padding on an even input: the stride-1 result at even rows and columns
   const pw2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 1 && k[1] === 1
     && p.every((v) => v === 0) && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
-  if (!dw2 && !pw2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
+  // 3x3 / stride 2 full convolution on an even input, pads 1 (or one of begin / end 0, e.g. TF's SAME: [0, 0, 1, 1])
+  const cv2 = group === 1 && s.every((v) => v === 2) && d.every((v) => v === 1) && k[0] === 3 && k[1] === 3
+    && p.length === 4 && p.every((v) => v === 0 || v === 1) && p[0]! + p[2]! >= 1 && p[1]! + p[3]! >= 1
+    && H % 2 === 0 && W % 2 === 0 && ys[2] === H / 2 && ys[3] === W / 2;
+  if (!dw2 && !pw2 && !cv2 && (s.some((v) => v !== 1) || d.some((v) => v !== 1))) return { rsp: false, reason: 'stride/dilation != 1' };
   if (group !== 1 && !(group === Ci && Co === Ci)) return { rsp: false, reason: `group ${group}` };
   const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
   const rq = requants(n, Co);
@@ -119,6 +143,7 @@ export function rspDecide(n: Node): RspDecision {
       if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
+    if (cv2) return { rsp: true, plan: plan3x3s2(Ci, Co, H, W, wv, rq, xr, p[0]!, p[1]!) };
     if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
     if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
@@ -145,9 +170,9 @@ function planPw(K: number, HW: number, Co: number, w: number[], rq: Requant[], x
 
 function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
   if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
-  if (Ci > 256 || Co > 256) throw new Error('more than 256 channels (one SP DMA)');
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
+  if (Ci > 256 || Co > 256) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
   const wmul = acc === 48 ? 2 : 1;
   let best: { OH: number; co: number; cost: number } | undefined;
   for (let OH = H; OH >= 1; OH--) {
@@ -163,7 +188,7 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
       break;
     }
   }
-  if (!best) throw new Error(`conv3x3 ${Ci}->${Co} ${H}x${W}: no tile fits DMEM / the SP DMA skip field`);
+  if (!best) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
   const { OH, co: coPerTask } = best;
   const planeB = (H + 2) * rowB;
   const tasks: RspTask[] = [];
@@ -174,6 +199,98 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, (H - OH) * W * 2) });
   }
   return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
+}
+
+const al16 = (x: number) => Math.ceil(x / 16) * 16;
+
+/**
+ * 3x3 / stride 1 / pad 1 whose tile does not fit DMEM with all input
+ * channels (or with all weights in the const block): conv3x3c tasks (output
+ * channel groups) whose tiles are (row block, input-channel chunk) pairs,
+ * the chunk's planes by one strided SP DMA (in0), the chunk's weights
+ * through in1, partial sums in DMEM across the chunks of a row block. The
+ * tiling with the fewest DMA bytes (input re-read per channel group, halo
+ * rows, weights re-read per row block, microcode per task; plus the RSP's
+ * save/restore and per-tile overhead) that fits DMEM and the SP DMA fields. `acc` is chooseAcc's proof over the whole Ci*9 row.
+ */
+export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], acc: 32 | 48, stride: 1 | 2 = 1, deintOk = true, pt = 1, pl = 1): RspLayerPlan {
+  // stride 2, output width a multiple of 8 ('deint'): the CPU's padded copy deinterleaves the columns (even, odd)
+  // and the tasks compute exactly the stride-2 outputs, written straight into y. Else ('rows'): the tasks compute
+  // the even output rows (all columns) into the even rows of a [Co][H][W] scratch buffer (output DMA rows of
+  // W*2 bytes skipping the odd rows) and the CPU keeps the even columns.
+  const mode = stride === 1 ? 's1' : deintOk && (W / 2) % 8 === 0 ? 'deint' : 'rows';
+  const kOW = mode === 'deint' ? W / 2 : W;
+  const IWp = mode === 'deint' ? conv3x3cDeintRow(kOW).rowInts : Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
+  const lqvReach = 2 * rowB + (mode === 'deint' ? Math.max(16, conv3x3cDeintRow(kOW).ew * 2) : 16);
+  const Ho = H / stride;
+  /** SP DMAs per output tile: 1 when the co channels' rows fit one DMA (rows <= 256, skip <= 12 bits), else co (outParts) */
+  const partsOf = (co: number, OH: number) => {
+    if (co === 1) return 1;
+    if (mode === 'rows') return OH === Ho && co * OH <= 256 ? 1 : co;
+    return (Ho - OH) * kOW * 2 > 0xfff ? co : 1;
+  };
+  let best: { OH: number; cc: number; co: number; cost: number } | undefined;
+  for (let OH = Ho; OH >= 1; OH--) {
+    const R = conv3x3cInRows(OH, stride);
+    if (Ho % OH || R * rowB > 4096 || OH * kOW * 2 > 4096 || lqvReach > 1008) continue;
+    if (mode === 'rows' && (OH > 256 || W * 2 > 0xfff)) continue;
+    for (let cc = Math.min(Ci, 256); cc >= 1; cc--) {
+      if (Ci % cc || (cc > 1 && planeB - R * rowB > 0xfff)) continue;
+      const chunks = Ci / cc;
+      for (let co = Math.min(Co, 256); co >= 1; co--) {
+        const wB = conv3x3cWeightBytes(co, cc);
+        if (wB > 4096) continue;
+        const dmem = 64 + al16(co * 16 + 48 + conv3x3cScratchBytes(co, cc, chunks, OH, kOW, acc)) + 2 * al16(cc * R * rowB) + 2 * al16(wB) + 2 * al16(co * OH * kOW * 2);
+        if (dmem > DMEM_SIZE) continue;
+        const groups = Math.ceil(Co / co), nsp = Ho / OH;
+        // DMA bytes (input re-read per channel group, halo rows, weights per row block, output, microcode per task) at ~2 per
+        // RSP cycle, plus the RSP's own overhead: accumulator save/restore per output vector and chunk (~20), per tile (~60)
+        const dmaB = groups * nsp * Ci * R * rowB + nsp * Co * Ci * 32 + Co * Ho * kOW * 2 + groups * 4096;
+        const cost = dmaB / 2 + Co * Ho * (kOW / 8) * chunks * 20 + groups * nsp * chunks * 60;
+        if (!best || cost < best.cost) best = { OH, cc, co, cost };
+        break;
+      }
+    }
+  }
+  if (!best) throw new Error(`conv3x3 ${Ci}->${Co} ${H}x${W}: no tile fits DMEM / the SP DMA skip field, even with input channels in chunks`);
+  const { OH, cc, co: coPerTask } = best;
+  const chunks = Ci / cc, nsp = Ho / OH, R = conv3x3cInRows(OH, stride);
+  const outW = mode === 'rows' ? W : kOW, outH = mode === 'rows' ? H : Ho;
+  const tasks: RspTask[] = [];
+  for (let c0 = 0; c0 < Co; c0 += coPerTask) {
+    const co = Math.min(coPerTask, Co - c0);
+    const parts = partsOf(co, OH);
+    const kernel = conv3x3cKernel({ cc, chunks, Co: co, OH, OW: kOW, requant: rq.slice(c0, c0 + co), acc, rowStep: stride, outParts: parts, deint: mode === 'deint' });
+    const wB = conv3x3cWeightBytes(co, cc);
+    const out = mode !== 'rows'
+      ? { outStride: OH * kOW * 2, outLen: parts > 1 ? dmaLen(OH * kOW * 2) : dmaLen(OH * kOW * 2, co, co > 1 ? (Ho - OH) * kOW * 2 : 0) }
+      : { outStride: 2 * OH * W * 2, outLen: dmaLen(W * 2, parts > 1 ? OH : co * OH, W * 2) };
+    tasks.push({
+      kernel, ntiles: nsp * chunks, inOff: 0, inStride: chunks > 1 ? cc * planeB : stride * OH * rowB, inLen: dmaLen(R * rowB, cc, cc > 1 ? planeB - R * rowB : 0),
+      outOff: c0 * outH * outW * 2, ...out,
+      inStep2: stride * OH * rowB - (chunks - 1) * cc * planeB,
+      in1: { data: conv3x3Weights(w.slice(c0 * Ci * 9, (c0 + co) * Ci * 9), co, cc, chunks), stride: chunks > 1 ? wB : 0, len: dmaLen(wB), step2: -(chunks - 1) * wB },
+      ...(parts > 1 ? { outStep2: outH * outW * 2 } : {}),
+    });
+  }
+  const how = mode === 'deint' ? ', stride 2: column-deinterleaved input, only the stride-2 outputs computed' : mode === 'rows' ? ', stride 2: even rows on the RSP, even columns by the CPU' : '';
+  const note = `input channels in ${chunks} chunk(s) of ${cc}, ${coPerTask} output channel(s) x ${OH} row(s) per tile${how}`;
+  if (mode === 'deint') {
+    const { ew } = conv3x3cDeintRow(kOW);
+    return { kind: 'conv3x3', acc, tasks, deint: { C: Ci, H, W, ew, pt, pl }, inBytes: Ci * planeB, outBytes: Co * Ho * kOW * 2, note };
+  }
+  if (mode === 's1') return { kind: 'conv3x3', acc, tasks, padb: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, note };
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * planeB, outBytes: Co * H * W * 2, sub: { C: Co, H, W }, note };
+}
+
+
+/** 3x3 / stride 2 / pad 1 full convolution on an even input: conv3x3c tasks computing the even output rows (plan3x3Chunked). */
+function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number], pt = 1, pl = 1): RspLayerPlan {
+  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  // pads other than 1 need the deinterleaved copy (it places x at row pt, column pl)
+  if ((pt !== 1 || pl !== 1) && (W / 2) % 8) throw new Error(`stride 2 with pads begin ${pt},${pl}: output width ${W / 2} is not a multiple of 8`);
+  const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
+  return plan3x3Chunked(Ci, Co, H, W, w, rq, acc, 2, true, pt, pl);
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */
@@ -234,14 +351,16 @@ export interface RspCost { instructions: number; dmaBytes: number; staticInstruc
 /** Run the layer's tasks on zero input in the simulator: executed instructions (= static cycles of the model) and DMA bytes. */
 export function rspSimulate(plan: RspLayerPlan): RspCost {
   const rsp = new Rsp(1 << 21);
-  const xAt = 0x1000, yAt = xAt + ((plan.inBytes + 63) & ~63), cAt = yAt + ((plan.outBytes + 63) & ~63);
+  const xAt = 0x1000, yAt = xAt + ((plan.inBytes + 63) & ~63), cAt = yAt + ((plan.outBytes + 63) & ~63), wAt = cAt + 0x1000;
   let instructions = 0, dmaBytes = 0, staticInstructions = 0;
   for (const t of plan.tasks) {
     rsp.rdram.set(t.kernel.constData, cAt);
+    if (t.in1) rsp.rdram.set(t.in1.data, wAt);
     rsp.dmem.fill(0);
     const dv = new DataView(rsp.dmem.buffer);
     const words = [t.ntiles, cAt, t.kernel.constData.length ? dmaLen(Math.ceil(t.kernel.constData.length / 8) * 8) : 0, 0,
-      xAt + t.inOff, t.inStride, t.inLen, 0, ...(plan.in1 ? [xAt + t.inOff, t.inStride, t.inLen] : [0, 0, 0]), 0, yAt + t.outOff, t.outStride, t.outLen, 0];
+      xAt + t.inOff, t.inStride, t.inLen, t.inStep2 ?? 0,
+      ...(plan.in1 ? [xAt + t.inOff, t.inStride, t.inLen] : [t.in1 ? wAt : 0, t.in1?.stride ?? 0, t.in1?.len ?? 0]), t.in1?.step2 ?? 0, yAt + t.outOff, t.outStride, t.outLen, t.outStep2 ?? 0];
     words.forEach((v, i) => dv.setUint32(4 * i, v >>> 0, false));
     rsp.loadImem(t.kernel.image.imem);
     rsp.stats.instructions = 0; rsp.stats.dmaReadBytes = 0; rsp.stats.dmaWriteBytes = 0;

@@ -39,8 +39,8 @@ export function prepareTask(k: RspKernel, in0: Int16Array[], in1: Int16Array[] =
   in1.forEach((t, i) => rdram.set(be16(t), in1At + i * in1Stride));
   const params = new DataView(dmem.buffer);
   const words = [n, constAt, k.constData.length ? dmaLen(al(k.constData.length, 8)) : 0, 0,
-    in0At, in0Stride, dmaLen(in0Stride), 0,
-    in1At, in1Stride, L.in1Bytes ? dmaLen(in1Stride) : 0, 0,
+    in0At, in0Stride, dmaLen(in0Stride), in0Stride, // 0x1C / 0x2C: group step (grouped kernels), contiguous here
+    in1At, in1Stride, L.in1Bytes ? dmaLen(in1Stride) : 0, in1Stride,
     outAt, outStride, dmaLen(outStride), 0];
   words.forEach((w, i) => params.setUint32(4 * i, w, false));
   imem.set(k.image.imem);

@@ -44,7 +44,8 @@ static int sp_wait_dma(void) {
   return 0;
 }
 
-static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_base, uint32_t in1_base) {
+/* in1_base != 0: two-input elementwise kernels, the second tensor read with in0's geometry; else e's in1 stream */
+static int sp_run_task(const dnnc_rsp_task *t, const dnnc_rsp_task_ext *e, uint32_t in_base, uint32_t out_base, uint32_t in1_base) {
   const dnnc_rsp_ucode *u = t->ucode;
   uint32_t w[16];
   uint32_t i;
@@ -58,10 +59,10 @@ static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_ba
   if (!sp_wait_dma()) return 0;
   /* params block -> DMEM 0x000 (the const block follows by the microcode's own DMA) */
   w[0] = t->ntiles; w[1] = phys(u->cdata); w[2] = u->cdata_bytes ? ((u->cdata_bytes + 7u) & ~7u) - 1u : 0u; w[3] = 0;
-  w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = 0;
-  /* in1 (two-input kernels): the second tensor, read with in0's geometry */
-  w[8] = in1_base ? in1_base + t->in_off : 0u; w[9] = in1_base ? t->in_stride : 0u; w[10] = in1_base ? t->in_len : 0u; w[11] = 0;
-  w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = 0;
+  w[4] = in_base + t->in_off; w[5] = t->in_stride; w[6] = t->in_len; w[7] = e ? e->in_step2 : 0u;
+  if (in1_base) { w[8] = in1_base + t->in_off; w[9] = t->in_stride; w[10] = t->in_len; w[11] = 0u; }
+  else { w[8] = e && e->in1_data ? phys(e->in1_data) : 0u; w[9] = e ? e->in1_stride : 0u; w[10] = e ? e->in1_len : 0u; w[11] = e ? e->in1_step2 : 0u; }
+  w[12] = out_base + t->out_off; w[13] = t->out_stride; w[14] = t->out_len; w[15] = e ? e->out_step2 : 0u;
   for (i = 0; i < 16; i++) SP_DMEM[i] = w[i];
   SP_PC = 0;
   /* interrupt on break: the MI SP interrupt line is raised at the BREAK (the CPU keeps it masked;
@@ -74,6 +75,10 @@ static int sp_run_task(const dnnc_rsp_task *t, uint32_t in_base, uint32_t out_ba
 }
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
+  return dnnc_rsp_run_layer_ext(l, NULL, x, pad, y);
+}
+
+int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y) {
   const int16_t *in = x;
   uint32_t t;
   if (((uintptr_t)x | (uintptr_t)y | (uintptr_t)pad) & 7u) return 0;
@@ -92,7 +97,8 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
     const dnnc_rsp_ucode *u = l->tasks[t].ucode;
     n64_dcache_writeback_invalidate(u->text, u->text_bytes);
     n64_dcache_writeback_invalidate(u->cdata, u->cdata_bytes);
-    if (!sp_run_task(&l->tasks[t], phys(in), phys(y), 0u)) return 0;
+    if (ext && ext[t].in1_data) n64_dcache_writeback_invalidate(ext[t].in1_data, ext[t].in1_bytes);
+    if (!sp_run_task(&l->tasks[t], ext ? &ext[t] : NULL, phys(in), phys(y), 0u)) return 0;
   }
   return 1;
 }
@@ -107,9 +113,50 @@ int dnnc_rsp_run_eltwise(const dnnc_rsp_eltwise *l, const int16_t *a, const int1
     const dnnc_rsp_ucode *u = l->tasks[t].ucode;
     n64_dcache_writeback_invalidate(u->text, u->text_bytes);
     n64_dcache_writeback_invalidate(u->cdata, u->cdata_bytes);
-    if (!sp_run_task(&l->tasks[t], phys(a), phys(y), phys(b))) return 0;
+    if (!sp_run_task(&l->tasks[t], NULL, phys(a), phys(y), phys(b))) return 0;
   }
   return 1;
+}
+
+int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl) {
+  uint32_t k, r, i, rw = ew + w / 2u, hp = h + 2u;
+  /* the tasks read padded rows 0..h, E[0..w/2] and O[0..w/2-1] of a row: only the padding rows and E[0] (pl = 1)
+     or E[w/2] (pl = 0) need zeros */
+  for (k = 0; k < c; k++) {
+    int16_t *plane = buf + k * hp * rw;
+    for (r = 0; r < hp; r++)
+      if (r < pt || r >= pt + h) for (i = 0; i < rw; i++) plane[r * rw + i] = 0;
+    for (r = 0; r < h; r++) {
+      int16_t *row = plane + (r + pt) * rw;
+      const int16_t *src = x + (k * h + r) * w;
+      if (pl) {
+        row[0] = 0;
+        for (i = 0; i + 1u < w; i += 2u) { row[ew + i / 2u] = src[i]; row[i / 2u + 1u] = src[i + 1u]; }
+      } else {
+        row[w / 2u] = 0;
+        for (i = 0; i + 1u < w; i += 2u) { row[i / 2u] = src[i]; row[ew + i / 2u] = src[i + 1u]; }
+      }
+    }
+  }
+  return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
+}
+
+int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                           uint32_t c, uint32_t h, uint32_t w, uint32_t wp) {
+  uint32_t k, r, i, hp = h + 2u;
+  for (k = 0; k < c; k++) {
+    int16_t *plane = buf + k * hp * wp;
+    for (i = 0; i < wp; i++) { plane[i] = 0; plane[(hp - 1u) * wp + i] = 0; }
+    for (r = 0; r < h; r++) {
+      int16_t *row = plane + (r + 1u) * wp;
+      const int16_t *src = x + (k * h + r) * w;
+      row[0] = 0;
+      row[w + 1u] = 0;
+      for (i = 0; i < w; i++) row[i + 1u] = src[i];
+    }
+  }
+  return dnnc_rsp_run_layer_ext(l, ext, buf, NULL, y);
 }
 
 #else
@@ -121,6 +168,23 @@ int dnnc_rsp_run_eltwise(const dnnc_rsp_eltwise *l, const int16_t *a, const int1
 
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
   (void)l; (void)x; (void)pad; (void)y;
+  return 0;
+}
+
+int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y) {
+  (void)l; (void)ext; (void)x; (void)pad; (void)y;
+  return 0;
+}
+
+int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl) {
+  (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)ew; (void)pt; (void)pl;
+  return 0;
+}
+
+int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                           uint32_t c, uint32_t h, uint32_t w, uint32_t wp) {
+  (void)l; (void)ext; (void)x; (void)buf; (void)y; (void)c; (void)h; (void)w; (void)wp;
   return 0;
 }
 

@@ -39,6 +39,27 @@ typedef struct {
 
 /* 1: the RSP computed y[0 .. bytes/2); 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
 int dnnc_rsp_run_eltwise(const dnnc_rsp_eltwise *l, const int16_t *a, const int16_t *b, int16_t *y);
+/* Per-task extras of grouped / two-stream kernels (the chunked 3x3 conv), parallel to l->tasks. */
+typedef struct {
+  uint32_t in_step2;        /* in0 step from the last tile of a group to the first of the next (params 0x1C) */
+  const uint8_t *in1_data;  /* second input stream (the chunk weights), NULL: none */
+  uint32_t in1_bytes, in1_stride, in1_len, in1_step2;
+  uint32_t out_step2;       /* output written in parts: RDRAM step between them (params 0x3C) */
+} dnnc_rsp_task_ext;
+
+/* dnnc_rsp_run_layer with the tasks' extras (ext: l->ntasks entries). */
+int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y);
+
+/* 3x3 / stride 2 layers (l->pad_c = 0): x [c][h][w] is copied zero-padded and column-deinterleaved into
+   buf [c][h + 2][ew + w/2] (x at padded row pt, column pl (the begin pads, 0 or 1); row: padded columns 0, 2, .., w
+   at 0.., then 1, 3, .., w-1 at ew..), then the tasks run; 0 where there is no RSP (nothing copied). */
+int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                          uint32_t c, uint32_t h, uint32_t w, uint32_t ew, uint32_t pt, uint32_t pl);
+
+/* 3x3 / stride 1 chunked layers (l->pad_c = 0): x [c][h][w] copied into buf [c][h + 2][wp] at row 1, column 1,
+   zeroing only the padding the tasks read (rows 0 and h + 1, columns 0 and w + 1); 0 where there is no RSP. */
+int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
+                           uint32_t c, uint32_t h, uint32_t w, uint32_t wp);
 
 /* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
 void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);

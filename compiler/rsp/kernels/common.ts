@@ -219,8 +219,9 @@ export interface BodyCtx {
  * The body may use $t0-$t7, $a0-$a3, $v0, $v1, $s3-$s5, $at, $fp, $ra and
  * every vector register; `setup` runs once after the const block arrived.
  */
-export function wrapKernel(layout: KernelLayout, body: string[], setup: string[] = []): { asm: string; map: DmemMap } {
+export function wrapKernel(layout: KernelLayout, body: string[], setup: string[] = [], opts: WrapOptions = {}): { asm: string; map: DmemMap } {
   const map = dmemMap(layout);
+  if ((opts.group && opts.group > 1) || (opts.outParts && opts.outParts > 1)) return wrapGrouped(layout, map, body, setup, opts.group ?? 1, opts.outParts ?? 1);
   if (map.end > DMEM_SIZE) throw new DnncError(`RSP kernel needs ${map.end} bytes of DMEM (const ${layout.constBytes}, tiles 2x(${layout.in0Bytes}+${layout.in1Bytes}+${layout.outBytes})), DMEM holds ${DMEM_SIZE}`);
   const two = layout.in1Bytes > 0;
   let n = 0;
@@ -281,6 +282,125 @@ export function wrapKernel(layout: KernelLayout, body: string[], setup: string[]
     ...waitIdle(),
     `xori $t0, $s2, ${xo}`,
     ...dma('$t0', '$k1', 0x38, 'SP_WR_LEN'),
+    ...waitIdle(),
+    'finish:',
+    'break',
+    'nop',
+  ];
+  return { asm: lines.map((l) => (/^[\w.]+:/.test(l) || l.startsWith('.') || l.startsWith('#') ? l : '  ' + l)).join('\n') + '\n', map };
+}
+
+/** wrapKernel options (default: one output tile per input tile, as before). */
+export interface WrapOptions {
+  /**
+   * Tiles come in groups of `group` (ntiles a multiple of it): the output
+   * buffer is written once per group (after its last tile) and steps by
+   * out_stride; within a group in0/in1 step by in*_stride, from the last tile
+   * of a group to the first of the next by the params words 0x1C (in0) /
+   * 0x2C (in1). The body reads the tile's index within its group in $s5
+   * (which it must not write).
+   */
+  group?: number;
+  /**
+   * The output buffer is written as `outParts` equal SP DMAs (each with
+   * out_len), the DMEM address stepping by outBytes / outParts, the RDRAM
+   * address by the params word 0x3C (e.g. one DMA per output channel when
+   * the channels' rows cannot share one skip). Default 1.
+   */
+  outParts?: number;
+}
+
+/** wrapKernel with tile groups (see WrapOptions.group); same registers as wrapKernel plus $s5. */
+function wrapGrouped(layout: KernelLayout, map: DmemMap, body: string[], setup: string[], N: number, parts: number): { asm: string; map: DmemMap } {
+  const two = layout.in1Bytes > 0;
+  let n = 0;
+  if (layout.outBytes % (16 * parts)) throw new DnncError(`RSP kernel: ${layout.outBytes} output bytes do not split into ${parts} 16-byte aligned parts`);
+  const waitIdle = () => { const l = `wait_idle_${n++}`; return [`${l}: mfc0 $t8, SP_DMA_BUSY`, `bnez $t8, ${l}`, 'nop']; };
+  const waitFull = () => { const l = `wait_full_${n++}`; return [`${l}: mfc0 $t8, SP_DMA_FULL`, `bnez $t8, ${l}`, 'nop']; };
+  const dma = (memReg: string, dramReg: string, lenOff: number, reg: 'SP_RD_LEN' | 'SP_WR_LEN') => [
+    ...waitFull(),
+    `mtc0 ${memReg}, SP_MEM_ADDR`,
+    `mtc0 ${dramReg}, SP_DRAM_ADDR`,
+    `lw $t9, ${lenOff}($zero)`,
+    `mtc0 $t9, ${reg}`,
+  ];
+  const x0 = map.in0[0] ^ map.in0[1], x1 = map.in1[0] ^ map.in1[1], xo = map.out[0] ^ map.out[1];
+  // the output buffer at $t0 to RDRAM $k1 (in `parts` DMAs: DMEM step outBytes/parts, RDRAM step params 0x3C)
+  let nw = 0;
+  const writeOut = (): string[] => {
+    if (parts === 1) return dma('$t0', '$k1', 0x38, 'SP_WR_LEN');
+    const l = `write_part_${nw++}`;
+    return ['move $t3, $k1', `li $t2, ${parts}`, `${l}:`, ...dma('$t0', '$t3', 0x38, 'SP_WR_LEN'),
+      `addiu $t0, $t0, ${layout.outBytes / parts}`, 'lw $t1, 0x3c($zero)', 'addiu $t2, $t2, -1', `bnez $t2, ${l}`, 'addu $t3, $t3, $t1'];
+  };
+  const lines = [
+    '.text',
+    'start:',
+    'lw $s6, 0x00($zero)          # ntiles',
+    `li $t0, ${map.const}`,
+    'lw $t1, 0x04($zero)',
+    ...(layout.constBytes ? dma('$t0', '$t1', 0x08, 'SP_RD_LEN') : []),
+    'beqz $s6, finish',
+    'nop',
+    `li $s0, ${map.in0[0]}`,
+    `li $s1, ${map.in1[0]}`,
+    `li $s2, ${map.out[0]}`,
+    'lw $gp, 0x10($zero)',
+    ...dma('$s0', '$gp', 0x18, 'SP_RD_LEN'),
+    ...(two ? ['lw $k0, 0x20($zero)', ...dma('$s1', '$k0', 0x28, 'SP_RD_LEN')] : []),
+    'lw $k1, 0x30($zero)',
+    ...waitIdle(),
+    ...setup,
+    'li $s7, 0',
+    'li $s5, 0                    # index of the tile in its group',
+    'tile_loop:',
+    ...waitIdle(),
+    '# a group starts: write back the previous group\'s output',
+    'bnez $s5, prefetch',
+    'nop',
+    'beqz $s7, prefetch',
+    `xori $t0, $s2, ${xo}`,
+    ...writeOut(),
+    'lw $t1, 0x34($zero)',
+    'addu $k1, $k1, $t1',
+    'prefetch:',
+    'addiu $t0, $s7, 1',
+    'beq $t0, $s6, compute',
+    `addiu $t2, $s5, ${1 - N}      # 0: last tile of its group`,
+    'lw $t1, 0x14($zero)',
+    'bnez $t2, step_in0',
+    'nop',
+    'lw $t1, 0x1c($zero)',
+    'step_in0:',
+    'addu $gp, $gp, $t1',
+    `xori $t0, $s0, ${x0}`,
+    ...dma('$t0', '$gp', 0x18, 'SP_RD_LEN'),
+    ...(two ? [
+      'lw $t1, 0x24($zero)',
+      'bnez $t2, step_in1',
+      'nop',
+      'lw $t1, 0x2c($zero)',
+      'step_in1:',
+      'addu $k0, $k0, $t1', `xori $t0, $s1, ${x1}`, ...dma('$t0', '$k0', 0x28, 'SP_RD_LEN')] : []),
+    'compute:',
+    ...body,
+    'compute_end:',
+    'addiu $s7, $s7, 1',
+    `xori $s0, $s0, ${x0}`,
+    ...(two ? [`xori $s1, $s1, ${x1}`] : []),
+    'addiu $s5, $s5, 1',
+    `addiu $t0, $s5, ${-N}`,
+    'bnez $t0, same_group',
+    'nop',
+    'li $s5, 0',
+    `xori $s2, $s2, ${xo}`,
+    'same_group:',
+    'bne $s7, $s6, tile_loop',
+    'nop',
+    '# last tile',
+    ...waitIdle(),
+    `xori $t0, $s2, ${xo}`,
+    ...writeOut(),
     ...waitIdle(),
     'finish:',
     'break',
