@@ -16,6 +16,7 @@ import { depthwiseKernel } from './kernels/depthwise.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
+import { planPointwiseLayout, type RspCopy } from './relayout.js';
 
 export interface RspTask {
   kernel: RspKernel;
@@ -34,6 +35,11 @@ export interface RspLayerPlan {
   inBytes: number; outBytes: number;
   /** stride 2 (depthwise 3x3 / pad 1, pointwise / pad 0): the tasks compute the stride-1 result [C][H][W] (outBytes) into a scratch buffer, the CPU keeps the even rows and columns */
   sub?: { C: number; H: number; W: number };
+  /** widths not a multiple of 8 (3x3 / depthwise): the tasks write rows of outWp into a staging buffer [C][H][outWp] that the CPU compacts (relayout.ts) */
+  outWp?: number;
+  /** CPU copies (relayout.ts): x -> the staged input the tasks read, the staged output the tasks write -> y */
+  stageIn?: RspCopy[];
+  stageOut?: RspCopy[];
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -115,8 +121,10 @@ export function rspDecide(n: Node): RspDecision {
       if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: planDw(Ci, H, W, wv, rq, xr) };
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
-    if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
-    if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
+    if (pw2 || (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0))) {
+      const acc = chooseAcc(rq, (c) => rowBound(wv, c * Ci, Ci, xr));
+      return { rsp: true, plan: planPointwiseLayout(Ci, H, W, pw2 ? 2 : 1, Co, wv, rq, acc, (K, HW) => planPw(K, HW, Co, wv, rq, xr)) };
+    }
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
   } catch (e) {
     return { rsp: false, reason: (e as Error).message };
@@ -140,7 +148,8 @@ function planPw(K: number, HW: number, Co: number, w: number[], rq: Requant[], x
 }
 
 function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
-  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  const W0 = W; // rows of W rounded up to 8, compacted by the CPU (relayout.ts)
+  W = Math.ceil(W / 8) * 8;
   if (Ci > 256 || Co > 256) throw new Error('more than 256 channels (one SP DMA)');
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
@@ -169,12 +178,13 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
     tasks.push({ kernel, ntiles: H / OH, inOff: 0, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, Ci, planeB - (OH + 2) * rowB),
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, (H - OH) * W * 2) });
   }
-  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W: W0, IWp }, ...(W0 !== W ? { outWp: W } : {}), inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */
 function planDw(C: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
-  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  const W0 = W; // rows of W rounded up to 8, compacted by the CPU (relayout.ts)
+  W = Math.ceil(W / 8) * 8;
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * 9, 9, xr));
   const wmul = acc === 48 ? 2 : 1;
@@ -201,7 +211,7 @@ function planDw(C: number, H: number, W: number, w: number[], rq: Requant[], xr:
     tasks.push({ kernel, ntiles: H / OH, inOff: c0 * planeB, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, cg, cg > 1 ? planeB - (OH + 2) * rowB : 0),
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, cg, cg > 1 ? (H - OH) * W * 2 : 0) });
   }
-  return { kind: 'depthwise3x3', acc, tasks, pad: { C, H, W, IWp }, inBytes: C * planeB, outBytes: C * H * W * 2 };
+  return { kind: 'depthwise3x3', acc, tasks, pad: { C, H, W: W0, IWp }, ...(W0 !== W ? { outWp: W } : {}), inBytes: C * planeB, outBytes: C * H * W * 2 };
 }
 
 /** 2x2 / stride 2 max pooling (no padding): the N*C*OH output rows in tiles of whole row pairs, one contiguous SP DMA each. */

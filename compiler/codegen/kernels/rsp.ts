@@ -7,6 +7,7 @@
 import type { EmitCtx } from './registry.js';
 import { nodeError } from '../../../ir/errors.js';
 import { rspDecide } from '../../rsp/plan.js';
+import { rspStaging, type RspCopy } from '../../rsp/relayout.js';
 
 function bytes(b: Uint8Array): string {
   const pad = new Uint8Array(Math.max(8, Math.ceil(b.length / 8) * 8));
@@ -33,22 +34,23 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   });
   const list = ctx.decl('rsp_tasks', 'dnnc_rsp_task', `{\n${tasks.join(',\n')}\n}`, true);
   const pd = p.pad ?? { C: 0, H: 0, W: 0, IWp: 0 };
-  const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u }`);
+  const st = rspStaging(p);
+  const copies = (hint: string, cs: RspCopy[]) => ctx.decl(hint, 'dnnc_rsp_copy', `{\n${cs.map((c) =>
+    `  { ${[...c.n, ...c.s, ...c.d, c.sOff, c.dOff].map((v) => `${v}u`).join(', ')} }`).join(',\n')}\n}`, true);
+  const inCopies = st.inCopies.length ? `, ${copies('rsp_in', st.inCopies)}, ${st.inCopies.length}u` : ', NULL, 0u';
+  const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u${inCopies} }`);
   const x = n.inputs[0]!, y = n.outputs[0]!;
-  const desc = `/* RSP: ${p.kind}${p.kind === "maxpool2x2" ? "" : `, ${p.acc}-bit accumulator`}, ${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s) */`;
-  if (p.sub) {
-    // stride 2: the RSP computes the stride-1 result into a scratch buffer, the CPU keeps even rows and columns
-    const full = ctx.local('rsp_full');
-    const padBuf = p.pad ? ctx.local('rsp_pad') : '';
-    return `  { ${desc.replace(' */', ', stride 2 as stride 1 + subsampling */')}\n`
-      + (p.pad ? `    static int16_t DNNC_ALIGN(16) ${padBuf}[${pd.C * (pd.H + 2) * pd.IWp}];\n` : '')
-      + `    static int16_t DNNC_ALIGN(16) ${full}[${p.outBytes / 2}];\n`
-      + `    if (dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${p.pad ? padBuf : 'NULL'}, ${full})) {\n      dnnc_rsp_subsample2(${full}, ${ctx.ptr(y)}, ${p.sub.C}u, ${p.sub.H}u, ${p.sub.W}u);\n    } else {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
-  }
-  if (p.pad) {
-    const padN = pd.C * (pd.H + 2) * pd.IWp;
-    const buf = ctx.local('rsp_pad');
-    return `  { ${desc}\n    static int16_t DNNC_ALIGN(16) ${buf}[${padN}];\n    if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${buf}, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n    }\n  }\n`;
-  }
-  return `  ${desc}\n  if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, NULL, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
+  const what = [p.kind, ...(p.kind === 'maxpool2x2' ? [] : [`${p.acc}-bit accumulator`]), `${p.tasks.length} task(s) x ${p.tasks[0]!.ntiles} tile(s)`,
+    ...(st.inCopies.length ? ['staged input'] : []), ...(st.outBytes ? ['staged output'] : [])];
+  const desc = `/* RSP: ${what.join(', ')} */`;
+  if (!st.inBytes && !st.outBytes) return `  ${desc}\n  if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, NULL, ${ctx.ptr(y)})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
+  // the staging buffers are the node's arena scratch (the rsp pass declared their bytes): 16-byte aligned
+  if (ctx.scratchBytes < st.scratchBytes) throw nodeError(n, `internal: --rsp layer needs ${st.scratchBytes} B of scratch, the plan holds ${ctx.scratchBytes}`);
+  const sc = ctx.scratch();
+  const inBuf = st.inBytes ? `(int16_t *)(void *)(${sc} + ${st.inAt})` : 'NULL';
+  const outBuf = st.outBytes ? `(int16_t *)(void *)(${sc} + ${st.outAt})` : ctx.ptr(y);
+  if (!st.outBytes) return `  ${desc}\n  if (!dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${inBuf}, ${outBuf})) {\n  ${cpuCall.trimEnd()}\n  }\n`;
+  const outCopies = copies('rsp_out', st.outCopies);
+  return `  ${desc}\n  if (dnnc_rsp_run_layer(&${layer}, ${ctx.cptr(x)}, ${inBuf}, ${outBuf})) {\n`
+    + `    dnnc_rsp_copy_run(${outCopies}, ${st.outCopies.length}u, ${outBuf}, ${ctx.ptr(y)});\n  } else {\n  ${cpuCall.trimEnd()}\n  }\n`;
 }

@@ -1,0 +1,166 @@
+// `--rsp` layouts the tile ABI cannot read or write in place, made by CPU
+// copies around the RSP tasks (one mechanism for every layer kind):
+// - feature-map widths that are not a multiple of 8: the 3x3 / depthwise
+//   tasks compute rows of Wp = W rounded up to 8 (the zero-padded input copy
+//   is made that much wider) into a staging buffer [C][H][Wp]; pointwise
+//   tasks compute N positions rounded up to 8 from a staged copy [K][Np] of
+//   the input into [Co][Np];
+// - stride 2: depthwise / 3x3 compute the stride-1 result, the CPU keeps
+//   even rows and columns while it compacts; pointwise takes the even rows
+//   and columns of its input when it stages it (4x less RSP work);
+// - pointwise rows whose SP DMA skip (Np - P) * 2 exceeds 12 bits: the input
+//   is staged tile-contiguous [T][K][P] (one SP DMA row per channel, no
+//   skip), the output comes back as [T][Co][P] and the CPU puts it in place.
+// The copies are RspCopy descriptions (4 nested loops of int16 element
+// copies) that runtime-c/kernels/rspdispatch.c runs; the staging buffers
+// live in the node's arena scratch (rspScratch(): input at 0, output at the
+// next 16-byte boundary), which the rsp pass declares with `scratch_bytes`.
+import { DnncError } from '../../ir/errors.js';
+import { gemmKernel } from './kernels/gemm.js';
+import { dmaLen, type Requant } from './kernels/common.js';
+import { planPointwise } from './layer.js';
+import { DMEM_SIZE } from './asm.js';
+import type { RspLayerPlan, RspTask } from './plan.js';
+
+/**
+ * dst[dOff + a*d[0] + b*d[1] + c*d[2] + i] = src[sOff + a*s[0] + b*s[1] + c*s[2] + i*s[3]]
+ * for a < n[0], b < n[1], c < n[2], i < n[3] (int16 elements).
+ */
+export interface RspCopy {
+  n: [number, number, number, number];
+  s: [number, number, number, number];
+  d: [number, number, number];
+  sOff: number;
+  dOff: number;
+}
+
+const up8 = (v: number) => Math.ceil(v / 8) * 8;
+const al16 = (v: number) => Math.ceil(v / 16) * 16;
+
+/** A copy from nested loops written outermost first; missing levels count 1. */
+function copy(levels: Array<[n: number, s: number, d: number]>, inner: [n: number, s: number], sOff = 0, dOff = 0): RspCopy {
+  const l = [...levels];
+  while (l.length < 3) l.unshift([1, 0, 0]);
+  if (l.length > 3) throw new DnncError('internal: RspCopy has 3 outer levels');
+  return { n: [l[0]![0], l[1]![0], l[2]![0], inner[0]], s: [l[0]![1], l[1]![1], l[2]![1], inner[1]], d: [l[0]![2], l[1]![2], l[2]![2]], sOff, dOff };
+}
+
+/** Elements a copy list moves (the CPU-side cost). */
+export function copyElements(cs: RspCopy[]): number {
+  return cs.reduce((a, c) => a + c.n[0] * c.n[1] * c.n[2] * c.n[3], 0);
+}
+
+/** Run copies in TypeScript (tests: the C routine's contract). */
+export function runCopies(cs: RspCopy[], src: ArrayLike<number>, dst: { [i: number]: number }): void {
+  for (const c of cs)
+    for (let a = 0; a < c.n[0]; a++) for (let b = 0; b < c.n[1]; b++) for (let e = 0; e < c.n[2]; e++) {
+      const so = c.sOff + a * c.s[0] + b * c.s[1] + e * c.s[2], dd = c.dOff + a * c.d[0] + b * c.d[1] + e * c.d[2];
+      for (let i = 0; i < c.n[3]; i++) dst[dd + i] = src[so + i * c.s[3]]!;
+    }
+}
+
+export interface RspStaging {
+  /** copies x -> staging input (the pad copy of 3x3 layers is `plan.pad`, done by the dispatcher) */
+  inCopies: RspCopy[];
+  /** copies staging output -> y, after the tasks */
+  outCopies: RspCopy[];
+  /** staging input bytes (pad copy or staged input; 0: the tasks read x) */
+  inBytes: number;
+  /** staging output bytes (0: the tasks write y) */
+  outBytes: number;
+  /** byte offsets of the buffers in the node's scratch, and the scratch it needs */
+  inAt: number; outAt: number; scratchBytes: number;
+}
+
+/**
+ * The staging of a plan: the input buffer (the zero-padded copy `pad` or the
+ * copies `stageIn`), the output buffer (when the RSP's result is not y
+ * itself: `stageOut`, or the widened rows `outWp` and the stride-2 `sub`
+ * composed into one compaction).
+ */
+export function rspStaging(p: RspLayerPlan): RspStaging {
+  const inCopies = p.stageIn ?? [];
+  let outCopies = p.stageOut ?? [];
+  if (!p.stageOut && (p.outWp || p.sub)) {
+    // the RSP wrote [C][H][Wp]: keep columns < W (and even rows / columns for stride 2)
+    const C = p.sub?.C ?? p.pad!.C, H = p.sub?.H ?? p.pad!.H, W = p.sub?.W ?? p.pad!.W, Wp = p.outWp ?? W;
+    outCopies = p.sub
+      ? [copy([[C, H * Wp, (H / 2) * (W / 2)], [H / 2, 2 * Wp, W / 2]], [W / 2, 2])]
+      : [copy([[C, H * Wp, H * W], [H, Wp, W]], [W, 1])];
+  }
+  const inBytes = p.pad || inCopies.length ? p.inBytes : 0;
+  const outBytes = outCopies.length ? p.outBytes : 0;
+  const inAt = 0, outAt = al16(inBytes);
+  return { inCopies, outCopies, inBytes, outBytes, inAt, outAt, scratchBytes: outBytes ? outAt + al16(outBytes) : al16(inBytes) };
+}
+
+const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
+
+/** Tile positions and output channels per task of a pointwise layer when the rows need no SP DMA skip (tile-contiguous staging). */
+function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48): { P: number; coPerTask: number } {
+  const Kp = up8(K), wmul = acc === 48 ? 2 : 1;
+  const dmem = (P: number, co: number) => 64 + al16(co * Kp * 2 * wmul + co * 16 + (acc === 48 ? 16 : 0)) + 2 * K * P * 2 + 2 * co * P * 2;
+  let best: { P: number; coPerTask: number; cost: number } | undefined;
+  for (let P = Math.min(Np, 256); P >= 8; P -= 8) {
+    if (Np % P) continue;
+    for (let co = Co; co >= 1; co--) {
+      if (dmem(P, co) > DMEM_SIZE) continue;
+      // per task: microcode + const block; per tile: two DMAs and the loop overhead
+      const tasks = Math.ceil(Co / co), cost = tasks * 400 + tasks * (Np / P) * 40;
+      if (!best || cost < best.cost) best = { P, coPerTask: co, cost };
+      break;
+    }
+  }
+  if (!best) throw new DnncError(`pointwise K=${K}, N=${Np}: no tile fits DMEM`);
+  return best;
+}
+
+/**
+ * Pointwise (1x1, no padding) at stride 1 or 2 on [K][H][W]: the tasks and
+ * their staging. Stride 1 with H*W a multiple of 8 and a row skip that fits
+ * the SP DMA: the layer's own tensors (planPw, as before).
+ */
+export function planPointwiseLayout(
+  K: number, H: number, W: number, stride: 1 | 2, Co: number, w: number[], rq: Requant[], acc: 32 | 48,
+  flat: (K: number, HW: number) => RspLayerPlan,
+): RspLayerPlan {
+  const OH = stride === 2 ? H / 2 : H, OW = stride === 2 ? W / 2 : W, N = OH * OW, HW = H * W;
+  if (K > 256) throw new DnncError(`K=${K} rows exceed one SP DMA (256)`);
+  if (stride === 1 && N % 8 === 0) {
+    try { return flat(K, N); } catch { /* the row skip does not fit: tile-contiguous staging below */ }
+  }
+  const Np = up8(N);
+  // stage [K][Np] (rows Np apart) when its skips fit, else tile-contiguous [T][K][P]
+  let P: number, coPerTask: number, tiled = false;
+  try {
+    ({ P, coPerTask } = planPointwise(K, Np, Co, acc));
+  } catch {
+    ({ P, coPerTask } = planPwTiles(K, Np, Co, acc));
+    tiled = true;
+  }
+  const T = Np / P;
+  const tasks: RspTask[] = [];
+  for (let c0 = 0; c0 < Co; c0 += coPerTask) {
+    const co = Math.min(coPerTask, Co - c0);
+    const kernel = gemmKernel({ K, P, Co: co, weights: w.slice(c0 * K, (c0 + co) * K), requant: rq.slice(c0, c0 + co), acc: kacc(acc) });
+    tasks.push(tiled
+      ? { kernel, ntiles: T, inOff: 0, inStride: K * P * 2, inLen: dmaLen(P * 2, K, 0), outOff: c0 * P * 2, outStride: Co * P * 2, outLen: dmaLen(P * 2, co, 0) }
+      : { kernel, ntiles: T, inOff: 0, inStride: P * 2, inLen: dmaLen(P * 2, K, (Np - P) * 2), outOff: c0 * Np * 2, outStride: P * 2, outLen: dmaLen(P * 2, co, (Np - P) * 2) });
+  }
+  let stageIn: RspCopy[], stageOut: RspCopy[];
+  if (!tiled) {
+    stageIn = stride === 2 ? [copy([[K, HW, Np], [OH, 2 * W, OW]], [OW, 2])] : [copy([[K, HW, Np]], [N, 1])];
+    stageOut = Np === N ? [] : [copy([[Co, Np, N]], [N, 1])];
+  } else {
+    if (stride === 2) throw new DnncError(`pointwise stride 2, ${N} positions: no staging (row skip > 12 bits)`);
+    const full = Math.floor(N / P), rest = N - full * P;
+    // staged position p of channel k at (p / P) * K * P + k * P + p % P
+    stageIn = [copy([[full, P, K * P], [K, N, P]], [P, 1])];
+    stageOut = [copy([[full, Co * P, P], [Co, P, N]], [P, 1])];
+    if (rest) {
+      stageIn.push(copy([[K, N, P]], [rest, 1], full * P, full * K * P));
+      stageOut.push(copy([[Co, P, N]], [rest, 1], full * Co * P, full * P));
+    }
+  }
+  return { kind: 'pointwise', acc, tasks, inBytes: (tiled ? T * K * P : K * Np) * 2, outBytes: (tiled ? T * Co * P : Co * Np) * 2, stageIn, stageOut };
+}

@@ -1,0 +1,39 @@
+// Models of test/rsp/layout.test.ts: feature maps whose widths / position
+// counts are not multiples of 8 and pointwise rows beyond the SP DMA skip.
+import { writeModel, tmpDir } from '../helpers.js';
+import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
+
+type Layer = { op: 'pw' | 'dw' | 'c3'; co?: number; s?: number };
+
+function chain(name: string, input: [number, number, number], layers: Layer[]): OnnxBuilder {
+  const b = new OnnxBuilder(name);
+  let [c, h, w] = input;
+  b.input('x', 'float32', [1, c, h, w]);
+  let cur = 'x';
+  layers.forEach((l, i) => {
+    const s = l.s ?? 1, co = l.op === 'dw' ? c : l.co ?? c;
+    const k = l.op === 'pw' ? 1 : 3, pad = l.op === 'pw' ? 0 : 1;
+    const wt = b.init(`w${i}`, seededTensor([co, l.op === 'dw' ? 1 : c, k, k], 100 + 2 * i, l.op === 'pw' ? 0.4 : 0.3));
+    const bt = b.init(`b${i}`, seededTensor([co], 101 + 2 * i, 0.1));
+    const [y] = b.node('Conv', [cur, wt, bt], { kernel_shape: [k, k], pads: [pad, pad, pad, pad], strides: [s, s], ...(l.op === 'dw' ? { group: c } : {}) });
+    h = Math.floor((h + 2 * pad - k) / s) + 1; w = Math.floor((w + 2 * pad - k) / s) + 1; c = co;
+    const last = i === layers.length - 1;
+    const [r] = b.node('Relu', [y!], {}, last ? ['y'] : undefined);
+    cur = r!;
+  });
+  b.output('y', 'float32', [1, c, h, w]);
+  return b;
+}
+
+/**
+ * 46x50 input: pointwise 8->8 at HW=2300 (row skip beyond 12 bits, not a multiple of 8: tile-contiguous staging with a
+ * partial last tile), depthwise 3x3 stride 2 at W=50, depthwise 3x3 stride 1 at W=25, pointwise at HW=575, 3x3 8->4 at W=25.
+ */
+export function wideModel(): string {
+  return writeModel(chain('rsp_wide', [8, 46, 50], [{ op: 'pw', co: 8 }, { op: 'dw', s: 2 }, { op: 'dw' }, { op: 'pw', co: 8 }, { op: 'c3', co: 4 }]), tmpDir('rsp-wide'));
+}
+
+/** 12x12 input: pointwise stride 2 (N=36), 3x3 8->8 at W=6, depthwise stride 2 at W=6, pointwise at HW=9. */
+export function smallModel(): string {
+  return writeModel(chain('rsp_small', [8, 12, 12], [{ op: 'pw', co: 8, s: 2 }, { op: 'c3', co: 8 }, { op: 'dw', s: 2 }, { op: 'pw', co: 16 }]), tmpDir('rsp-small'));
+}
