@@ -26,11 +26,11 @@ function chain(name: string, input: [number, number, number], layers: Layer[]): 
 }
 
 /**
- * 46x50 input: pointwise 8->8 at HW=2300 (row skip beyond 12 bits, not a multiple of 8: tile-contiguous staging with a
- * partial last tile), depthwise 3x3 stride 2 at W=50, depthwise 3x3 stride 1 at W=25, pointwise at HW=575, 3x3 8->4 at W=25.
+ * 42x50 input: pointwise 8->8 at HW=2100 (row skip beyond 12 bits, not a multiple of 8: tile-contiguous staging with a
+ * partial last tile), depthwise 3x3 stride 2 at W=50, depthwise 3x3 stride 1 at W=25, pointwise 8->4 at HW=525, 3x3 4->4 at W=25.
  */
 export function wideModel(): string {
-  return writeModel(chain('rsp_wide', [8, 46, 50], [{ op: 'pw', co: 8 }, { op: 'dw', s: 2 }, { op: 'dw' }, { op: 'pw', co: 8 }, { op: 'c3', co: 4 }]), tmpDir('rsp-wide'));
+  return writeModel(chain('rsp_wide', [8, 42, 50], [{ op: 'pw', co: 8 }, { op: 'dw', s: 2 }, { op: 'dw' }, { op: 'pw', co: 4 }, { op: 'c3', co: 4 }]), tmpDir('rsp-wide'));
 }
 
 /** 12x12 input: pointwise stride 2 (N=36), 3x3 8->8 at W=6, depthwise stride 2 at W=6, pointwise at HW=9. */
