@@ -164,3 +164,18 @@ export function planPointwiseLayout(
   }
   return { kind: 'pointwise', acc, tasks, inBytes: (tiled ? T * K * P : K * Np) * 2, outBytes: (tiled ? T * Co * P : Co * Np) * 2, stageIn, stageOut };
 }
+
+/** `dnnc inspect --rsp`: the CPU-side copies of a layer (pad copy, staged input / output), '' when none. */
+export function stagingNote(p: RspLayerPlan): string {
+  const st = rspStaging(p);
+  const pad = p.pad ? p.pad.C * (p.pad.H + 2) * p.pad.IWp : 0;
+  const n = pad + copyElements(st.inCopies) + copyElements(st.outCopies);
+  if (!n) return '';
+  const what = [
+    ...(p.pad ? ['padded input'] : []), ...(st.inCopies.length ? ['staged input'] : []),
+    ...(p.outWp ? [`rows ${p.pad!.W} -> ${p.outWp}`] : []), ...(p.sub || (p.stageIn && p.stageIn.some((c) => c.s[3] === 2)) ? ['stride 2'] : []),
+    ...(p.tasks.some((t) => p.stageIn?.length && (t.inLen >>> 20) === 0 && (t.inLen >>> 12 & 0xff) > 0 && t.inStride !== ((t.inLen & 0xfff) + 1)) ? ['tile-contiguous'] : []),
+    ...(st.outBytes ? ['staged output'] : []),
+  ];
+  return `; CPU copies ${n} int16 (${what.join(', ')})`;
+}
