@@ -16,7 +16,7 @@ import { depthwiseKernel } from './kernels/depthwise.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
-import { planPointwiseLayout, type RspCopy } from './relayout.js';
+import { planPointwiseLayout, poolStaging, type RspCopy } from './relayout.js';
 
 export interface RspTask {
   kernel: RspKernel;
@@ -223,14 +223,15 @@ function decidePool(n: Node): RspDecision {
   if (xs.length !== 4 || k.join() !== '2,2' || s.join() !== '2,2' || p.some((v) => v) || d.some((v) => v !== 1)) return { rsp: false, reason: 'only 2x2 / stride 2 / no padding' };
   const H = xs[2]!, W = xs[3]!, OH = ys[2]!, OW = ys[3]!;
   if (H !== 2 * OH || W !== 2 * OW) return { rsp: false, reason: 'odd input size' };
-  if (OW % 8) return { rsp: false, reason: `output width ${OW} is not a multiple of 8` };
-  const R = xs[0]! * xs[1]! * OH, rowB = W * 2;
+  // output widths not a multiple of 8: the CPU stages the input rows at 2 * OWp, the tasks write rows of OWp (relayout.ts)
+  const OWp = Math.ceil(OW / 8) * 8;
+  const R = xs[0]! * xs[1]! * OH, rowB = 2 * OWp * 2;
   for (let rows = R; rows >= 1; rows--) {
     if (R % rows || rows * 2 * rowB > 4096) continue;
     let kernel: RspKernel;
-    try { kernel = maxpoolKernel({ rows, OW }); } catch { continue; }
-    const task: RspTask = { kernel, ntiles: R / rows, inOff: 0, inStride: rows * 2 * rowB, inLen: dmaLen(rows * 2 * rowB), outOff: 0, outStride: rows * OW * 2, outLen: dmaLen(rows * OW * 2) };
-    return { rsp: true, plan: { kind: 'maxpool2x2', acc: 32, tasks: [task], inBytes: R * 2 * rowB, outBytes: R * OW * 2 } };
+    try { kernel = maxpoolKernel({ rows, OW: OWp }); } catch { continue; }
+    const task: RspTask = { kernel, ntiles: R / rows, inOff: 0, inStride: rows * 2 * rowB, inLen: dmaLen(rows * 2 * rowB), outOff: 0, outStride: rows * OWp * 2, outLen: dmaLen(rows * OWp * 2) };
+    return { rsp: true, plan: { kind: 'maxpool2x2', acc: 32, tasks: [task], inBytes: R * 2 * rowB, outBytes: R * OWp * 2, ...poolStaging(R, OW, OWp) } };
   }
   return { rsp: false, reason: 'no tile fits DMEM' };
 }

@@ -179,3 +179,9 @@ export function stagingNote(p: RspLayerPlan): string {
   ];
   return `; CPU copies ${n} int16 (${what.join(', ')})`;
 }
+
+/** 2x2 max pooling with R output rows of OW (not a multiple of 8): input rows staged at 2 * OWp, output rows of OWp compacted. */
+export function poolStaging(R: number, OW: number, OWp: number): Pick<RspLayerPlan, 'stageIn' | 'stageOut'> {
+  if (OW === OWp) return {};
+  return { stageIn: [copy([[2 * R, 2 * OW, 2 * OWp]], [2 * OW, 1])], stageOut: [copy([[R, OWp, OW]], [OW, 1])] };
+}

@@ -3,7 +3,7 @@
 import { writeModel, tmpDir } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 
-type Layer = { op: 'pw' | 'dw' | 'c3'; co?: number; s?: number };
+type Layer = { op: 'pw' | 'dw' | 'c3' | 'mp'; co?: number; s?: number };
 
 function chain(name: string, input: [number, number, number], layers: Layer[]): OnnxBuilder {
   const b = new OnnxBuilder(name);
@@ -11,6 +11,11 @@ function chain(name: string, input: [number, number, number], layers: Layer[]): 
   b.input('x', 'float32', [1, c, h, w]);
   let cur = 'x';
   layers.forEach((l, i) => {
+    if (l.op === 'mp') {
+      const [y] = b.node('MaxPool', [cur], { kernel_shape: [2, 2], strides: [2, 2] }, i === layers.length - 1 ? ['y'] : undefined);
+      h = Math.floor(h / 2); w = Math.floor(w / 2); cur = y!;
+      return;
+    }
     const s = l.s ?? 1, co = l.op === 'dw' ? c : l.co ?? c;
     const k = l.op === 'pw' ? 1 : 3, pad = l.op === 'pw' ? 0 : 1;
     const wt = b.init(`w${i}`, seededTensor([co, l.op === 'dw' ? 1 : c, k, k], 100 + 2 * i, l.op === 'pw' ? 0.4 : 0.3));
@@ -33,7 +38,7 @@ export function wideModel(): string {
   return writeModel(chain('rsp_wide', [8, 42, 50], [{ op: 'pw', co: 8 }, { op: 'dw', s: 2 }, { op: 'dw' }, { op: 'pw', co: 4 }, { op: 'c3', co: 4 }]), tmpDir('rsp-wide'));
 }
 
-/** 12x12 input: pointwise stride 2 (N=36), 3x3 8->8 at W=6, depthwise stride 2 at W=6, pointwise at HW=9. */
+/** 12x12 input: pointwise stride 2 (N=36), 3x3 8->8 at W=6, 2x2 max pool to W=3, depthwise at W=3, pointwise at HW=9. */
 export function smallModel(): string {
-  return writeModel(chain('rsp_small', [8, 12, 12], [{ op: 'pw', co: 8, s: 2 }, { op: 'c3', co: 8 }, { op: 'dw', s: 2 }, { op: 'pw', co: 16 }]), tmpDir('rsp-small'));
+  return writeModel(chain('rsp_small', [8, 12, 12], [{ op: 'pw', co: 8, s: 2 }, { op: 'c3', co: 8 }, { op: 'mp' }, { op: 'dw' }, { op: 'pw', co: 16 }]), tmpDir('rsp-small'));
 }

@@ -81,16 +81,28 @@ function refConv(n: Node, x: Int16Array): Int16Array {
   return y;
 }
 
+/** 2x2 / stride 2 max pooling. */
+function refPool(n: Node, x: Int16Array): Int16Array {
+  const [, C, H, W] = n.inputs[0]!.type.shape as number[];
+  const OH = Math.floor(H! / 2), OW = Math.floor(W! / 2);
+  const y = new Int16Array(C! * OH * OW);
+  for (let c = 0; c < C!; c++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const at = (r: number, i: number) => x[(c * H! + 2 * oy + r) * W! + 2 * ox + i]!;
+    y[(c * OH + oy) * OW + ox] = Math.max(at(0, 0), at(0, 1), at(1, 0), at(1, 1));
+  }
+  return y;
+}
+
 function rspNodes(model: string) {
   const { graph } = lower(model, { target: 'n64', quantize: Q, rsp: true });
-  return { graph, nodes: graph.nodes.filter((n) => n.op === 'QConv') };
+  return { graph, nodes: graph.nodes.filter((n) => n.op === 'QConv' || n.op === 'QMaxPool') };
 }
 
 describe('--rsp relayout: decisions and generated C', () => {
   it('puts every layer of the odd-width models on the RSP with the staging it needs', () => {
-    for (const [m, want] of [[wideModel(), 5], [smallModel(), 4]] as const) {
+    for (const [m, want] of [[wideModel(), 5], [smallModel(), 5]] as const) {
       const { graph, nodes } = rspNodes(m);
-      const rows = rspReport(graph).filter((r) => r.op === 'QConv');
+      const rows = rspReport(graph).filter((r) => r.op === 'QConv' || r.op === 'QMaxPool');
       expect(rows.map((r) => r.where)).toEqual(Array(want).fill('RSP'));
       expect(nodes.length).toBe(want);
     }
@@ -121,7 +133,7 @@ describe('--rsp relayout: decisions and generated C', () => {
     const c = await compile(m, { target: 'n64', quantize: Q, rsp: true, reference: false });
     const mc = c.code.files['model.c']!;
     expect(mc).not.toMatch(/static int16_t/);
-    expect(mc.match(/dnnc_rsp_copy_run\(/g)!.length).toBe(4);
+    expect(mc.match(/dnnc_rsp_copy_run\(/g)!.length).toBe(5);
     expect(mc).toMatch(/\(int16_t \*\)\(void \*\)\(\(?g_arena \+ \d+\)? \+ \d+\)/);
     // without --rsp: no RSP code and no RSP scratch
     const plain = await compile(m, { target: 'n64', quantize: Q, reference: false });
@@ -175,7 +187,7 @@ describe('--rsp relayout in the bit-exact simulator', () => {
         const [lo, hi] = valueRange(n.inputs[0]!);
         const xs = n.inputs[0]!.type.shape as number[], ys = n.outputs[0]!.type.shape as number[];
         const x = randInt16(R, xs.reduce((a, b) => a * b, 1), lo, hi);
-        const want = refConv(n, x);
+        const want = n.op === 'QMaxPool' ? refPool(n, x) : refConv(n, x);
         const got = runPlan(d.plan, x, ys.reduce((a, b) => a * b, 1));
         expect(mismatches(got, want), `${n.name} (${d.plan.kind})`).toBe(0);
       }
