@@ -97,9 +97,9 @@ export function rspStaging(p: RspLayerPlan): RspStaging {
 const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
 
 /** Tile positions and output channels per task of a pointwise layer when the rows need no SP DMA skip (tile-contiguous staging). */
-function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48): { P: number; coPerTask: number } {
-  const Kp = up8(K), wmul = acc === 48 ? 2 : 1;
-  const dmem = (P: number, co: number) => 64 + al16(co * Kp * 2 * wmul + co * 16 + (acc === 48 ? 16 : 0)) + 2 * K * P * 2 + 2 * co * P * 2;
+function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48, single = false): { P: number; coPerTask: number } {
+  const Kp = up8(K), wmul = acc === 48 && Kp / 8 > 7 ? 2 : 1; // sign rows (gemm.ts)
+  const dmem = (P: number, co: number) => 64 + al16(co * Kp * 2 * wmul + co * 16 + (acc === 48 ? 16 : 0)) + (single ? 1 : 2) * K * P * 2 + 2 * co * P * 2;
   let best: { P: number; coPerTask: number; cost: number } | undefined;
   for (let P = Math.min(Np, 256); P >= 8; P -= 8) {
     if (Np % P) continue;
@@ -111,7 +111,7 @@ function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48): { P: numb
       break;
     }
   }
-  if (!best) throw new DnncError(`pointwise K=${K}, N=${Np}: no tile fits DMEM`);
+  if (!best) throw new DnncError(`pointwise K=${K}, N=${Np}: no tile fits DMEM${single ? ' (even with one input buffer)' : ''}`);
   return best;
 }
 
@@ -131,24 +131,34 @@ export function planPointwiseLayout(
   }
   const Np = up8(N);
   // stage [K][Np] (rows Np apart) when its skips fit, else tile-contiguous [T][K][P]
-  let P: number, coPerTask: number, tiled = false;
+  // else tiles of large K with one input buffer (no prefetch of the next tile)
+  let P: number, coPerTask: number, tiled = false, single = false;
   try {
     ({ P, coPerTask } = planPointwise(K, Np, Co, acc));
   } catch {
-    ({ P, coPerTask } = planPwTiles(K, Np, Co, acc));
-    tiled = true;
+    try {
+      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc));
+      tiled = true;
+    } catch {
+      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, true));
+      single = true;
+      tiled = (Np - P) * 2 > 0xfff;
+    }
   }
   const T = Np / P;
   const tasks: RspTask[] = [];
   for (let c0 = 0; c0 < Co; c0 += coPerTask) {
     const co = Math.min(coPerTask, Co - c0);
-    const kernel = gemmKernel({ K, P, Co: co, weights: w.slice(c0 * K, (c0 + co) * K), requant: rq.slice(c0, c0 + co), acc: kacc(acc) });
+    const kernel = gemmKernel({ K, P, Co: co, weights: w.slice(c0 * K, (c0 + co) * K), requant: rq.slice(c0, c0 + co), acc: kacc(acc), ...(single ? { singleIn: true } : {}) });
     tasks.push(tiled
       ? { kernel, ntiles: T, inOff: 0, inStride: K * P * 2, inLen: dmaLen(P * 2, K, 0), outOff: c0 * P * 2, outStride: Co * P * 2, outLen: dmaLen(P * 2, co, 0) }
       : { kernel, ntiles: T, inOff: 0, inStride: P * 2, inLen: dmaLen(P * 2, K, (Np - P) * 2), outOff: c0 * Np * 2, outStride: P * 2, outLen: dmaLen(P * 2, co, (Np - P) * 2) });
   }
   let stageIn: RspCopy[], stageOut: RspCopy[];
-  if (!tiled) {
+  if (!tiled && stride === 1 && Np === N) {
+    // the tasks read x and write y in place
+    stageIn = []; stageOut = [];
+  } else if (!tiled) {
     stageIn = stride === 2 ? [copy([[K, HW, Np], [OH, 2 * W, OW]], [OW, 2])] : [copy([[K, HW, Np]], [N, 1])];
     stageOut = Np === N ? [] : [copy([[Co, Np, N]], [N, 1])];
   } else {
@@ -162,6 +172,7 @@ export function planPointwiseLayout(
       stageOut.push(copy([[Co, P, N]], [rest, 1], full * Co * P, full * P));
     }
   }
+  if (!stageIn.length) return { kind: 'pointwise', acc, tasks, inBytes: K * N * 2, outBytes: Co * N * 2 };
   return { kind: 'pointwise', acc, tasks, inBytes: (tiled ? T * K * P : K * Np) * 2, outBytes: (tiled ? T * Co * P : Co * Np) * 2, stageIn, stageOut };
 }
 

@@ -42,3 +42,8 @@ export function wideModel(): string {
 export function smallModel(): string {
   return writeModel(chain('rsp_small', [8, 12, 12], [{ op: 'pw', co: 8, s: 2 }, { op: 'c3', co: 8 }, { op: 'mp' }, { op: 'dw' }, { op: 'pw', co: 16 }]), tmpDir('rsp-small'));
 }
+
+/** 6x6 input of 128 channels: pointwise 128->16 at HW=36 (input tiles too large to double-buffer: one input buffer), 3x3 depthwise at W=6. */
+export function deepModel(): string {
+  return writeModel(chain('rsp_deep', [128, 6, 6], [{ op: 'pw', co: 16 }, { op: 'dw' }]), tmpDir('rsp-deep'));
+}

@@ -21,7 +21,7 @@ import type { Node } from '../../ir/graph.js';
 import { ROOT, tmpDir } from '../helpers.js';
 import { prng, randInt16, mismatches } from './helpers.js';
 import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
-import { wideModel, smallModel } from './layout-models.js';
+import { wideModel, smallModel, deepModel } from './layout-models.js';
 
 /** The layer in the simulator: stage x (pad copy / copies), run the tasks, copy the staged output to y. */
 function runPlan(p: RspLayerPlan, x: Int16Array, yLen: number): Int16Array {
@@ -115,6 +115,11 @@ describe('--rsp relayout: decisions and generated C', () => {
     expect(plans[1]).toMatchObject({ kind: 'depthwise3x3', outWp: 56, sub: { W: 50 } });
     expect(plans[2]).toMatchObject({ kind: 'depthwise3x3', outWp: 32 });
     expect(plans[4]).toMatchObject({ kind: 'conv3x3', outWp: 32 });
+    // K=128: one input buffer per tile
+    const deep = rspNodes(deepModel()).nodes.map((n) => rspDecide(n));
+    expect(deep.map((d) => d.rsp)).toEqual([true, true]);
+    const pw = (deep[0] as { plan: RspLayerPlan }).plan;
+    expect(pw.tasks.every((t) => t.kernel.layout.singleIn && t.kernel.map.in0[0] === t.kernel.map.in0[1])).toBe(true);
   });
 
   it('declares the staging buffers as node scratch in the arena plan (16-byte aligned) and emits no static buffers', async () => {
@@ -178,7 +183,7 @@ int main(void) {
 });
 
 describe('--rsp relayout in the bit-exact simulator', () => {
-  for (const [name, mk] of [['wide', wideModel], ['small', smallModel]] as const) {
+  for (const [name, mk] of [['wide', wideModel], ['small', smallModel], ['deep', deepModel]] as const) {
     it(`${name}: every layer's tasks + staging copies == the int16 contract on random inputs`, () => {
       const R = prng(name.length * 31 + 5);
       for (const n of rspNodes(mk()).nodes) {
@@ -196,7 +201,7 @@ describe('--rsp relayout in the bit-exact simulator', () => {
 });
 
 describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp relayout in mupen64plus', () => {
-  for (const [name, mk, outs] of [['wide', wideModel, 4 * 21 * 25], ['small', smallModel, 16 * 3 * 3]] as const) {
+  for (const [name, mk, outs] of [['wide', wideModel, 4 * 21 * 25], ['small', smallModel, 16 * 3 * 3], ['deep', deepModel, 16 * 6 * 6]] as const) {
     it(`${name}: RSP build equals the CPU int16 build bit for bit`, async () => {
       const m = mk();
       const cpu = await romOutput(false, m);
