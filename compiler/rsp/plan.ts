@@ -123,7 +123,7 @@ export function rspDecide(n: Node): RspDecision {
     }
     if (pw2 || (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0))) {
       const acc = chooseAcc(rq, (c) => rowBound(wv, c * Ci, Ci, xr));
-      return { rsp: true, plan: planPointwiseLayout(Ci, H, W, pw2 ? 2 : 1, Co, wv, rq, acc, (K, HW) => planPw(K, HW, Co, wv, rq, xr)) };
+      return { rsp: true, plan: planPointwiseLayout(Ci, H, W, pw2 ? 2 : 1, Co, wv, rq, acc, (K, HW) => planPw(K, HW, Co, wv, rq, xr), xr) };
     }
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
   } catch (e) {

@@ -17,7 +17,7 @@
 // next 16-byte boundary), which the rsp pass declares with `scratch_bytes`.
 import { DnncError } from '../../ir/errors.js';
 import { gemmKernel } from './kernels/gemm.js';
-import { dmaLen, type Requant } from './kernels/common.js';
+import { dmaLen, chooseAcc, type Requant } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
 import type { RspLayerPlan, RspTask } from './plan.js';
@@ -32,6 +32,8 @@ export interface RspCopy {
   d: [number, number, number];
   sOff: number;
   dOff: number;
+  /** set: write this value instead of reading src (the constant rows of a bias folded into the weights) */
+  fill?: number;
 }
 
 const up8 = (v: number) => Math.ceil(v / 8) * 8;
@@ -45,6 +47,11 @@ function copy(levels: Array<[n: number, s: number, d: number]>, inner: [n: numbe
   return { n: [l[0]![0], l[1]![0], l[2]![0], inner[0]], s: [l[0]![1], l[1]![1], l[2]![1], inner[1]], d: [l[0]![2], l[1]![2], l[2]![2]], sOff, dOff };
 }
 
+/** A dnnc_rsp_copy C initializer. */
+export function copyInit(c: RspCopy): string {
+  return `{ ${[...c.n, ...c.s, ...c.d, c.sOff, c.dOff, c.fill === undefined ? 0 : 1].map((v) => `${v}u`).join(', ')}, ${c.fill ?? 0} }`;
+}
+
 /** Elements a copy list moves (the CPU-side cost). */
 export function copyElements(cs: RspCopy[]): number {
   return cs.reduce((a, c) => a + c.n[0] * c.n[1] * c.n[2] * c.n[3], 0);
@@ -55,7 +62,7 @@ export function runCopies(cs: RspCopy[], src: ArrayLike<number>, dst: { [i: numb
   for (const c of cs)
     for (let a = 0; a < c.n[0]; a++) for (let b = 0; b < c.n[1]; b++) for (let e = 0; e < c.n[2]; e++) {
       const so = c.sOff + a * c.s[0] + b * c.s[1] + e * c.s[2], dd = c.dOff + a * c.d[0] + b * c.d[1] + e * c.d[2];
-      for (let i = 0; i < c.n[3]; i++) dst[dd + i] = src[so + i * c.s[3]]!;
+      for (let i = 0; i < c.n[3]; i++) dst[dd + i] = c.fill ?? src[so + i * c.s[3]]!;
     }
 }
 
@@ -121,12 +128,16 @@ function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48, single = f
  * the SP DMA: the layer's own tensors (planPw, as before).
  */
 export function planPointwiseLayout(
-  K: number, H: number, W: number, stride: 1 | 2, Co: number, w: number[], rq: Requant[], acc: 32 | 48,
-  flat: (K: number, HW: number) => RspLayerPlan,
+  K0: number, H: number, W: number, stride: 1 | 2, Co: number, w0: number[], rq0: Requant[], acc: 32 | 48,
+  flat: (K: number, HW: number) => RspLayerPlan, xr: [number, number] = [-32768, 32767],
 ): RspLayerPlan {
   const OH = stride === 2 ? H / 2 : H, OW = stride === 2 ? W / 2 : W, N = OH * OW, HW = H * W;
+  // a bias + rounding beyond 32 bits: J constant input rows of FOLD carry it (weights' extra columns), the rest stays the bias
+  const fold = foldBias(K0, w0, rq0, xr);
+  const { K, w, rq } = fold ?? { K: K0, w: w0, rq: rq0 };
+  if (fold) acc = fold.acc;
   if (K > 256) throw new DnncError(`K=${K} rows exceed one SP DMA (256)`);
-  if (stride === 1 && N % 8 === 0) {
+  if (!fold && stride === 1 && N % 8 === 0) {
     try { return flat(K, N); } catch { /* the row skip does not fit: tile-contiguous staging below */ }
   }
   const Np = up8(N);
@@ -155,23 +166,25 @@ export function planPointwiseLayout(
       : { kernel, ntiles: T, inOff: 0, inStride: P * 2, inLen: dmaLen(P * 2, K, (Np - P) * 2), outOff: c0 * Np * 2, outStride: P * 2, outLen: dmaLen(P * 2, co, (Np - P) * 2) });
   }
   let stageIn: RspCopy[], stageOut: RspCopy[];
-  if (!tiled && stride === 1 && Np === N) {
+  if (!fold && !tiled && stride === 1 && Np === N) {
     // the tasks read x and write y in place
     stageIn = []; stageOut = [];
   } else if (!tiled) {
-    stageIn = stride === 2 ? [copy([[K, HW, Np], [OH, 2 * W, OW]], [OW, 2])] : [copy([[K, HW, Np]], [N, 1])];
+    stageIn = stride === 2 ? [copy([[K0, HW, Np], [OH, 2 * W, OW]], [OW, 2])] : [copy([[K0, HW, Np]], [N, 1])];
+    if (fold) stageIn.push({ ...copy([[K - K0, 0, Np]], [Np, 0], 0, K0 * Np), fill: FOLD });
     stageOut = Np === N ? [] : [copy([[Co, Np, N]], [N, 1])];
   } else {
     if (stride === 2) throw new DnncError(`pointwise stride 2, ${N} positions: no staging (row skip > 12 bits)`);
     const full = Math.floor(N / P), rest = N - full * P;
     // staged position p of channel k at (p / P) * K * P + k * P + p % P
-    stageIn = [copy([[full, P, K * P], [K, N, P]], [P, 1])];
+    stageIn = [copy([[full, P, K * P], [K0, N, P]], [P, 1])];
     stageOut = [copy([[full, Co * P, P], [Co, P, N]], [P, 1])];
     if (rest) {
-      stageIn.push(copy([[K, N, P]], [rest, 1], full * P, full * K * P));
+      stageIn.push(copy([[K0, N, P]], [rest, 1], full * P, full * K * P));
       stageOut.push(copy([[Co, P, N]], [rest, 1], full * Co * P, full * P));
     }
   }
+  if (fold && tiled) stageIn.push({ ...copy([[T, 0, K * P], [K - K0, 0, P]], [P, 0], 0, K0 * P), fill: FOLD });
   if (!stageIn.length) return { kind: 'pointwise', acc, tasks, inBytes: K * N * 2, outBytes: Co * N * 2 };
   return { kind: 'pointwise', acc, tasks, inBytes: (tiled ? T * K * P : K * Np) * 2, outBytes: (tiled ? T * Co * P : Co * Np) * 2, stageIn, stageOut };
 }
@@ -195,4 +208,47 @@ export function stagingNote(p: RspLayerPlan): string {
 export function poolStaging(R: number, OW: number, OWp: number): Pick<RspLayerPlan, 'stageIn' | 'stageOut'> {
   if (OW === OWp) return {};
   return { stageIn: [copy([[2 * R, 2 * OW, 2 * OWp]], [2 * OW, 1])], stageOut: [copy([[R, OWp, OW]], [OW, 1])] };
+}
+
+/** Value of the constant input rows that carry a folded bias. */
+const FOLD = -32768;
+
+/**
+ * When some channel's bias + 2^(s-1) does not fit 32 bits (the RSP adds it as
+ * two 16-bit halves): write bias = sum_j w_j * FOLD + r with |r| <= 16384
+ * and int16 w_j, append J constant rows of FOLD to the input and the w_j as
+ * extra weight columns; the kernel then adds r. Exact: the sum is the same
+ * integer. The accumulator mode is chosen again with the constant rows'
+ * exact contribution in the bound. undefined: no channel needs it.
+ */
+function foldBias(K: number, w: number[], rq: Requant[], xr: [number, number]): { K: number; w: number[]; rq: Requant[]; acc: 32 | 48 } | undefined {
+  const fits = (q: Requant) => { const c = q.bias + 2 ** (q.shift - 1); return c >= -(2 ** 31) && c < 2 ** 31; };
+  if (rq.every(fits)) return undefined;
+  const cols = rq.map((q) => {
+    const ws: number[] = [];
+    let rem = q.bias;
+    while (Math.abs(rem) > 16384) {
+      const wj = Math.max(-32767, Math.min(32767, Math.round(rem / FOLD)));
+      ws.push(wj);
+      rem -= wj * FOLD;
+    }
+    return { ws, r: rem };
+  });
+  const J = Math.max(...cols.map((c) => c.ws.length));
+  const K2 = K + J;
+  const w2: number[] = [];
+  rq.forEach((_, c) => {
+    for (let k = 0; k < K; k++) w2.push(w[c * K + k]!);
+    for (let j = 0; j < J; j++) w2.push(cols[c]!.ws[j] ?? 0);
+  });
+  const rq2 = rq.map((q, c) => ({ ...q, bias: cols[c]!.r }));
+  // |sum| bound / 32768 (chooseAcc's unit): the x rows over their range, the constant rows exactly
+  const bound = (c: number) => {
+    let up = 0, dn = 0;
+    for (let k = 0; k < K; k++) { const v = w2[c * K2 + k]!; if (v > 0) { up += v * xr[1]; dn += v * xr[0]; } else { up += v * xr[0]; dn += v * xr[1]; } }
+    let f = 0;
+    for (let j = 0; j < J; j++) f += w2[c * K2 + K + j]! * FOLD;
+    return Math.max(Math.abs(up + f), Math.abs(dn + f)) / 32768;
+  };
+  return { K: K2, w: w2, rq: rq2, acc: chooseAcc(rq2, bound) };
 }

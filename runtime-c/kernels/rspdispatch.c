@@ -20,7 +20,8 @@ void dnnc_rsp_copy_run(const dnnc_rsp_copy *c, uint32_t n, const int16_t *src, i
           const int16_t *s = src + c->soff + a * c->s0 + b * c->s1 + e * c->s2;
           int16_t *d = dst + c->doff + a * c->d0 + b * c->d1 + e * c->d2;
           const uint32_t m = c->n3;
-          if (c->s3 == 1u) dnnc_rsp_copy_row(d, s, m);
+          if (c->fill) for (i = 0; i < m; i++) d[i] = (int16_t)c->value;
+          else if (c->s3 == 1u) dnnc_rsp_copy_row(d, s, m);
           else if (c->s3 == 2u) for (i = 0; i < m; i++) d[i] = s[2u * i];
           else for (i = 0; i < m; i++) d[i] = s[i * c->s3];
         }

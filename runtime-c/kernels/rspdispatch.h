@@ -25,6 +25,8 @@ typedef struct {
   uint32_t s0, s1, s2, s3;
   uint32_t d0, d1, d2;
   uint32_t soff, doff;
+  uint32_t fill;  /* 1: write value instead of reading src (constant rows of a folded bias) */
+  int32_t value;
 } dnnc_rsp_copy;
 
 typedef struct {

@@ -3,7 +3,7 @@
 import { writeModel, tmpDir } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 
-type Layer = { op: 'pw' | 'dw' | 'c3' | 'mp'; co?: number; s?: number };
+type Layer = { op: 'pw' | 'dw' | 'c3' | 'mp'; co?: number; s?: number; bias?: number };
 
 function chain(name: string, input: [number, number, number], layers: Layer[]): OnnxBuilder {
   const b = new OnnxBuilder(name);
@@ -19,7 +19,7 @@ function chain(name: string, input: [number, number, number], layers: Layer[]): 
     const s = l.s ?? 1, co = l.op === 'dw' ? c : l.co ?? c;
     const k = l.op === 'pw' ? 1 : 3, pad = l.op === 'pw' ? 0 : 1;
     const wt = b.init(`w${i}`, seededTensor([co, l.op === 'dw' ? 1 : c, k, k], 100 + 2 * i, l.op === 'pw' ? 0.4 : 0.3));
-    const bt = b.init(`b${i}`, seededTensor([co], 101 + 2 * i, 0.1));
+    const bt = b.init(`b${i}`, seededTensor([co], 101 + 2 * i, l.bias ?? 0.1));
     const [y] = b.node('Conv', [cur, wt, bt], { kernel_shape: [k, k], pads: [pad, pad, pad, pad], strides: [s, s], ...(l.op === 'dw' ? { group: c } : {}) });
     h = Math.floor((h + 2 * pad - k) / s) + 1; w = Math.floor((w + 2 * pad - k) / s) + 1; c = co;
     const last = i === layers.length - 1;
@@ -43,7 +43,10 @@ export function smallModel(): string {
   return writeModel(chain('rsp_small', [8, 12, 12], [{ op: 'pw', co: 8, s: 2 }, { op: 'c3', co: 8 }, { op: 'mp' }, { op: 'dw' }, { op: 'pw', co: 16 }]), tmpDir('rsp-small'));
 }
 
-/** 6x6 input of 128 channels: pointwise 128->16 at HW=36 (input tiles too large to double-buffer: one input buffer), 3x3 depthwise at W=6. */
+/**
+ * 6x6 input of 128 channels: pointwise 128->16 at HW=36 (input tiles too large to double-buffer: one input buffer) with
+ * biases beyond 32 bits at the int16 scales (folded into constant input rows), 3x3 depthwise at W=6.
+ */
 export function deepModel(): string {
-  return writeModel(chain('rsp_deep', [128, 6, 6], [{ op: 'pw', co: 16 }, { op: 'dw' }]), tmpDir('rsp-deep'));
+  return writeModel(chain('rsp_deep', [128, 6, 6], [{ op: 'pw', co: 16, bias: 6 }, { op: 'dw' }]), tmpDir('rsp-deep'));
 }

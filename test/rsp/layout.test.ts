@@ -12,7 +12,7 @@ import { describe, it, expect } from 'vitest';
 import { lower, compile } from '../../compiler/driver.js';
 import { rspReport } from '../../compiler/rsp/report.js';
 import { rspDecide, valueRange, type RspLayerPlan } from '../../compiler/rsp/plan.js';
-import { rspStaging, runCopies, type RspCopy } from '../../compiler/rsp/relayout.js';
+import { rspStaging, runCopies, copyInit, type RspCopy } from '../../compiler/rsp/relayout.js';
 import { Rsp } from '../../compiler/rsp/sim.js';
 import { dmaLen, be16, fromBe16 } from '../../compiler/rsp/kernels/common.js';
 import { nodeScratchBytes } from '../../ir/ops/registry.js';
@@ -120,6 +120,11 @@ describe('--rsp relayout: decisions and generated C', () => {
     expect(deep.map((d) => d.rsp)).toEqual([true, true]);
     const pw = (deep[0] as { plan: RspLayerPlan }).plan;
     expect(pw.tasks.every((t) => t.kernel.layout.singleIn && t.kernel.map.in0[0] === t.kernel.map.in0[1])).toBe(true);
+    // the biases do not fit the 32-bit bias + rounding term: constant rows carry them
+    const node = rspNodes(deepModel()).nodes[0]!;
+    const sh = node.ints('shift')!;
+    expect(Array.from({ length: 16 }, (_, c) => Math.abs(Number(node.inputs[2]!.const!.get(c)) + 2 ** (sh[sh.length === 1 ? 0 : c]! - 1))).some((v) => v >= 2 ** 31)).toBe(true);
+    expect(pw.stageIn!.some((c) => c.fill === -32768)).toBe(true);
   });
 
   it('declares the staging buffers as node scratch in the arena plan (16-byte aligned) and emits no static buffers', async () => {
@@ -152,6 +157,7 @@ describe('--rsp relayout: decisions and generated C', () => {
       { n: [3, 4, 5, 7], s: [200, 40, 8, 1], d: [140, 35, 7], sOff: 1, dOff: 3 },
       { n: [1, 2, 6, 5], s: [0, 96, 12, 2], d: [0, 30, 5], sOff: 3, dOff: 430 },
       { n: [1, 1, 4, 13], s: [0, 0, 20, 3], d: [0, 0, 13], sOff: 0, dOff: 500 },
+      { n: [1, 1, 3, 9], s: [0, 0, 0, 0], d: [0, 0, 10], sOff: 0, dOff: 560, fill: -32768 },
     ];
     const src = randInt16(R, 800);
     const want = new Int16Array(600);
@@ -161,7 +167,7 @@ describe('--rsp relayout: decisions and generated C', () => {
     fs.writeFileSync(path.join(dir, 'main.c'), `#include <stdio.h>
 #include "rspdispatch.h"
 static const dnnc_rsp_copy cs[] = {
-${cs.map((c) => `  { ${[...c.n, ...c.s, ...c.d, c.sOff, c.dOff].map((v) => `${v}u`).join(', ')} }`).join(',\n')}
+${cs.map((c) => `  ${copyInit(c)}`).join(',\n')}
 };
 static const int16_t src[800] = ${arr(src)};
 static int16_t dst[600];

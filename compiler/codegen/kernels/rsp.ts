@@ -7,7 +7,7 @@
 import type { EmitCtx } from './registry.js';
 import { nodeError } from '../../../ir/errors.js';
 import { rspDecide } from '../../rsp/plan.js';
-import { rspStaging, type RspCopy } from '../../rsp/relayout.js';
+import { rspStaging, copyInit, type RspCopy } from '../../rsp/relayout.js';
 
 function bytes(b: Uint8Array): string {
   const pad = new Uint8Array(Math.max(8, Math.ceil(b.length / 8) * 8));
@@ -35,8 +35,7 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   const list = ctx.decl('rsp_tasks', 'dnnc_rsp_task', `{\n${tasks.join(',\n')}\n}`, true);
   const pd = p.pad ?? { C: 0, H: 0, W: 0, IWp: 0 };
   const st = rspStaging(p);
-  const copies = (hint: string, cs: RspCopy[]) => ctx.decl(hint, 'dnnc_rsp_copy', `{\n${cs.map((c) =>
-    `  { ${[...c.n, ...c.s, ...c.d, c.sOff, c.dOff].map((v) => `${v}u`).join(', ')} }`).join(',\n')}\n}`, true);
+  const copies = (hint: string, cs: RspCopy[]) => ctx.decl(hint, 'dnnc_rsp_copy', `{\n${cs.map((c) => `  ${copyInit(c)}`).join(',\n')}\n}`, true);
   const inCopies = st.inCopies.length ? `, ${copies('rsp_in', st.inCopies)}, ${st.inCopies.length}u` : ', NULL, 0u';
   const layer = ctx.decl('rsp_layer', 'dnnc_rsp_layer', `{ ${list}, ${p.tasks.length}u, ${pd.C}u, ${pd.H}u, ${pd.W}u, ${pd.IWp}u, ${p.inBytes}u, ${p.outBytes}u${inCopies} }`);
   const x = n.inputs[0]!, y = n.outputs[0]!;
