@@ -21,6 +21,9 @@ import type { Node } from '../../ir/graph.js';
 import { ROOT, tmpDir } from '../helpers.js';
 import { prng, randInt16, mismatches } from './helpers.js';
 import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
+import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
+import { runTiles } from '../../compiler/rsp/run.js';
+import { runOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
 import { wideModel, smallModel, deepModel } from './layout-models.js';
 
 /** The layer in the simulator: stage x (pad copy / copies), run the tasks, copy the staged output to y. */
@@ -205,6 +208,21 @@ describe('--rsp relayout in the bit-exact simulator', () => {
       }
     }, 120_000);
   }
+});
+
+describe.skipIf(!z64Plugin())('one input buffer on mupen64plus-rsp-z64', () => {
+  it('gemm K=128 (48-bit, one in0 buffer, 4 tiles): z64 == simulator', () => {
+    const R = prng(3);
+    const requant = Array.from({ length: 3 }, (_, i) => ({ shift: 16 + i, bias: R.int(-100000, 100000), lo: -32768, hi: 32767 }));
+    const k = gemmKernel({ K: 128, P: 8, Co: 3, weights: randInt16(R, 384), requant, acc: 48, singleIn: true });
+    expect(k.map.in0[0]).toBe(k.map.in0[1]);
+    const tiles = Array.from({ length: 4 }, () => randInt16(R, 128 * 8));
+    const z = runOnZ64(k, tiles), sim = runTiles(k, tiles);
+    for (let t = 0; t < tiles.length; t++) {
+      expect(new Set(z.out[t]!).size).toBeGreaterThan(1);
+      expect(mismatches(z.out[t]!, sim.out[t]!)).toBe(0);
+    }
+  });
 });
 
 describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp relayout in mupen64plus', () => {
