@@ -200,6 +200,8 @@ export function stagingNote(p: RspLayerPlan): string {
     ...(p.outWp ? [`rows ${p.pad!.W} -> ${p.outWp}`] : []), ...(p.sub || (p.stageIn && p.stageIn.some((c) => c.s[3] === 2)) ? ['stride 2'] : []),
     ...(p.tasks.some((t) => p.stageIn?.length && (t.inLen >>> 20) === 0 && (t.inLen >>> 12 & 0xff) > 0 && t.inStride !== ((t.inLen & 0xfff) + 1)) ? ['tile-contiguous'] : []),
     ...(st.outBytes ? ['staged output'] : []),
+    ...(p.stageIn?.some((c) => c.fill !== undefined) ? [`bias folded into ${p.stageIn.filter((c) => c.fill !== undefined).reduce((a, c) => a + c.n[2], 0)} constant rows`] : []),
+    ...(p.tasks.some((t) => t.kernel.layout.singleIn) ? ['one input buffer'] : []),
   ];
   return `; CPU copies ${n} int16 (${what.join(', ')})`;
 }
