@@ -16,7 +16,7 @@ import { depthwiseKernel } from './kernels/depthwise.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
-import { planPointwiseLayout, poolStaging, type RspCopy } from './relayout.js';
+import { planPointwiseLayout, poolStaging, decideIm2col, type RspCopy } from './relayout.js';
 
 export interface RspTask {
   kernel: RspKernel;
@@ -27,7 +27,7 @@ export interface RspTask {
 }
 
 export interface RspLayerPlan {
-  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2';
+  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2' | 'im2col';
   acc: 32 | 48;
   tasks: RspTask[];
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
@@ -90,6 +90,14 @@ function rowBound(w: number[], at: number, len: number, [lo, hi]: [number, numbe
 const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
 
 export function rspDecide(n: Node): RspDecision {
+  const d = rspDecideKernel(n);
+  if (d.rsp || n.op !== 'QConv') return d;
+  // a full convolution no direct kernel takes: the gemm kernel on an im2col copy (relayout.ts)
+  const im = decideIm2col(n, rowBound);
+  return im.rsp ? im : d;
+}
+
+function rspDecideKernel(n: Node): RspDecision {
   if (n.op === 'QMaxPool') return decidePool(n);
   if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
   const x = n.inputs[0]!, w = n.inputs[1]!, y = n.outputs[0]!;

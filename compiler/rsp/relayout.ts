@@ -20,7 +20,8 @@ import { gemmKernel } from './kernels/gemm.js';
 import { dmaLen, chooseAcc, type Requant } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
-import type { RspLayerPlan, RspTask } from './plan.js';
+import { valueRange, type RspLayerPlan, type RspTask, type RspDecision } from './plan.js';
+import type { Node } from '../../ir/graph.js';
 
 /**
  * dst[dOff + a*d[0] + b*d[1] + c*d[2] + i] = src[sOff + a*s[0] + b*s[1] + c*s[2] + i*s[3]]
@@ -104,12 +105,12 @@ export function rspStaging(p: RspLayerPlan): RspStaging {
 const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
 
 /** Tile positions and output channels per task of a pointwise layer when the rows need no SP DMA skip (tile-contiguous staging). */
-function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48, single = false): { P: number; coPerTask: number } {
+function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48, single = false, okP: (P: number) => boolean = () => true): { P: number; coPerTask: number } {
   const Kp = up8(K), wmul = acc === 48 && Kp / 8 > 7 ? 2 : 1; // sign rows (gemm.ts)
   const dmem = (P: number, co: number) => 64 + al16(co * Kp * 2 * wmul + co * 16 + (acc === 48 ? 16 : 0)) + (single ? 1 : 2) * K * P * 2 + 2 * co * P * 2;
   let best: { P: number; coPerTask: number; cost: number } | undefined;
   for (let P = Math.min(Np, 256); P >= 8; P -= 8) {
-    if (Np % P) continue;
+    if (Np % P || !okP(P)) continue;
     for (let co = Co; co >= 1; co--) {
       if (dmem(P, co) > DMEM_SIZE) continue;
       // per task: microcode + const block; per tile: two DMAs and the loop overhead
@@ -129,15 +130,15 @@ function planPwTiles(K: number, Np: number, Co: number, acc: 32 | 48, single = f
  */
 export function planPointwiseLayout(
   K0: number, H: number, W: number, stride: 1 | 2, Co: number, w0: number[], rq0: Requant[], acc: 32 | 48,
-  flat: (K: number, HW: number) => RspLayerPlan, xr: [number, number] = [-32768, 32767],
+  flat: (K: number, HW: number) => RspLayerPlan, xr: [number, number] = [-32768, 32767], conv?: ConvGeom,
 ): RspLayerPlan {
-  const OH = stride === 2 ? H / 2 : H, OW = stride === 2 ? W / 2 : W, N = OH * OW, HW = H * W;
+  const OH = conv ? conv.OH : stride === 2 ? H / 2 : H, OW = conv ? conv.OW : stride === 2 ? W / 2 : W, N = OH * OW, HW = H * W;
   // a bias + rounding beyond 32 bits: J constant input rows of FOLD carry it (weights' extra columns), the rest stays the bias
   const fold = foldBias(K0, w0, rq0, xr);
   const { K, w, rq } = fold ?? { K: K0, w: w0, rq: rq0 };
   if (fold) acc = fold.acc;
   if (K > 256) throw new DnncError(`K=${K} rows exceed one SP DMA (256)`);
-  if (!fold && stride === 1 && N % 8 === 0) {
+  if (!fold && !conv && stride === 1 && N % 8 === 0) {
     try { return flat(K, N); } catch { /* the row skip does not fit: tile-contiguous staging below */ }
   }
   const Np = up8(N);
@@ -148,10 +149,11 @@ export function planPointwiseLayout(
     ({ P, coPerTask } = planPointwise(K, Np, Co, acc));
   } catch {
     try {
-      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc));
+      // im2col into tiles: whole tiles per output row (OW % P == 0) keep each tap's copy uniform
+      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, false, (P) => !conv || OW % P === 0));
       tiled = true;
     } catch {
-      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, true));
+      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, true, (P) => !conv || OW % P === 0));
       single = true;
       tiled = (Np - P) * 2 > 0xfff;
     }
@@ -166,6 +168,12 @@ export function planPointwiseLayout(
       : { kernel, ntiles: T, inOff: 0, inStride: P * 2, inLen: dmaLen(P * 2, K, (Np - P) * 2), outOff: c0 * Np * 2, outStride: P * 2, outLen: dmaLen(P * 2, co, (Np - P) * 2) });
   }
   let stageIn: RspCopy[], stageOut: RspCopy[];
+  if (conv) {
+    stageIn = im2colCopies(conv, K, Np, tiled ? P : 0);
+    if (fold) stageIn.push(tiled ? { ...copy([[T, 0, K * P], [K - K0, 0, P]], [P, 0], 0, K0 * P), fill: FOLD } : { ...copy([[K - K0, 0, Np]], [Np, 0], 0, K0 * Np), fill: FOLD });
+    stageOut = tiled ? [copy([[T, Co * P, P], [Co, P, N]], [P, 1])] : Np === N ? [] : [copy([[Co, Np, N]], [N, 1])];
+    return { kind: 'im2col', acc, tasks, inBytes: (tiled ? T * K * P : K * Np) * 2, outBytes: (tiled ? T * Co * P : Co * Np) * 2, stageIn, stageOut };
+  }
   if (!fold && !tiled && stride === 1 && Np === N) {
     // the tasks read x and write y in place
     stageIn = []; stageOut = [];
@@ -253,4 +261,86 @@ function foldBias(K: number, w: number[], rq: Requant[], xr: [number, number]): 
     return Math.max(Math.abs(up + f), Math.abs(dn + f)) / 32768;
   };
   return { K: K2, w: w2, rq: rq2, acc: chooseAcc(rq2, bound) };
+}
+
+/** A full convolution's geometry for im2col staging (NCHW, batch 1, zero padding). */
+export interface ConvGeom { Ci: number; H: number; W: number; kh: number; kw: number; sh: number; sw: number; pt: number; pl: number; OH: number; OW: number }
+
+/**
+ * im2col: the staged input row k = (ci * kh + ky) * kw + kx holds, at output
+ * position p = oy * OW + ox, x[ci][oy*sh - pt + ky][ox*sw - pl + kx] (0 outside:
+ * the buffer is zeroed first). Flat rows of Np (P = 0) or tiles [T][K][P]
+ * with OW % P == 0 (an output row is OW / P whole tiles). One to three copies per tap.
+ */
+export function im2colCopies(g: ConvGeom, K: number, Np: number, P: number): RspCopy[] {
+  const { Ci, H, W, kh, kw, sh, sw, pt, pl, OH, OW } = g;
+  const kk = kh * kw, T = P ? Np / P : 0;
+  const out: RspCopy[] = [{ ...copy([], [P ? T * K * P : K * Np, 0]), fill: 0 }];
+  const at = (k: number, p: number) => (P ? Math.floor(p / P) * K * P + k * P + (p % P) : k * Np + p);
+  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+    // output rows / columns whose tap falls inside the input
+    let oy0 = 0, oy1 = OH, ox0 = 0, ox1 = OW;
+    while (oy0 < OH && oy0 * sh - pt + ky < 0) oy0++;
+    while (oy1 > oy0 && (oy1 - 1) * sh - pt + ky >= H) oy1--;
+    while (ox0 < OW && ox0 * sw - pl + kx < 0) ox0++;
+    while (ox1 > ox0 && (ox1 - 1) * sw - pl + kx >= W) ox1--;
+    if (oy0 >= oy1 || ox0 >= ox1) continue;
+    const k = ky * kw + kx;
+    const src = (oy: number, ox: number) => (oy * sh - pt + ky) * W + ox * sw - pl + kx;
+    if (!P) {
+      out.push(copy([[Ci, H * W, kk * Np], [oy1 - oy0, sh * W, OW]], [ox1 - ox0, sw], src(oy0, ox0), at(k, oy0 * OW + ox0)));
+      continue;
+    }
+    // columns: a partial first tile, whole tiles, a partial last tile
+    const segs: Array<[number, number]> = [];
+    const b0 = Math.ceil(ox0 / P) * P, b1 = Math.floor(ox1 / P) * P;
+    if (b0 > b1) segs.push([ox0, ox1]);
+    else {
+      if (ox0 < b0) segs.push([ox0, b0]);
+      if (b1 > b0) segs.push([b0, b1]);
+      if (b1 < ox1) segs.push([b1, ox1]);
+    }
+    const rowStep = (OW / P) * K * P;
+    for (const [a, b] of segs) {
+      const whole = a % P === 0 && b - a >= P && (b - a) % P === 0;
+      out.push(whole
+        ? copy([[Ci, H * W, kk * P], [oy1 - oy0, sh * W, rowStep], [(b - a) / P, P * sw, K * P]], [P, sw], src(oy0, a), at(k, oy0 * OW + a))
+        : copy([[Ci, H * W, kk * P], [oy1 - oy0, sh * W, rowStep]], [b - a, sw], src(oy0, a), at(k, oy0 * OW + a)));
+    }
+  }
+  return out;
+}
+
+/**
+ * A full (group 1) int16 QConv of any kernel size, stride and padding
+ * (dilation 1) as the gemm kernel on an im2col copy: K = Ci * kh * kw <= 256
+ * rows. The exactness bound counts the padding zeros in the input range.
+ */
+export function decideIm2col(n: Node, rowBound: (w: number[], at: number, len: number, r: [number, number]) => number): RspDecision {
+  const no = (reason: string): RspDecision => ({ rsp: false, reason });
+  const x = n.inputs[0]!, w = n.inputs[1]!, y = n.outputs[0]!;
+  if (x.type.dtype !== 'int16' || n.int('raw', 0) || n.ints('mult') || !w.const || (n.inputs[2] && !n.inputs[2].const)) return no('im2col: not an int16 shift-requantized conv with constant weights');
+  if (n.int('x_zp', 0) || n.int('y_zp', 0) || n.int('group', 1) !== 1) return no('im2col: zero points or groups');
+  const xs = x.type.shape, ys = y.type.shape, ws = w.type.shape;
+  if (xs.length !== 4 || xs[0] !== 1) return no('im2col: only 2-D, batch 1');
+  const [kh, kw] = (n.ints('kernel_shape') ?? ws.slice(2)) as [number, number];
+  const [sh, sw] = (n.ints('strides') ?? [1, 1]) as [number, number];
+  const d = n.ints('dilations') ?? [1, 1], p = n.ints('pads') ?? [0, 0, 0, 0];
+  if (d.some((v) => v !== 1)) return no('im2col: dilation');
+  const Ci = xs[1]!, H = xs[2]!, W = xs[3]!, Co = ys[1]!, OH = ys[2]!, OW = ys[3]!;
+  const K = Ci * kh * kw;
+  const wv = Array.from({ length: w.const.size }, (_, i) => Number(w.const!.get(i)));
+  const sh1 = n.ints('shift') ?? [], b = n.inputs[2]?.const;
+  const lo = n.int('act_min', -32768), hi = n.int('act_max', 32767);
+  const rq: Requant[] = Array.from({ length: Co }, (_, c) => ({ shift: sh1.length === 1 ? sh1[0]! : sh1[c]!, bias: b ? Number(b.get(c)) : 0, lo, hi }));
+  const [xlo, xhi] = valueRange(x);
+  const xr: [number, number] = [Math.min(xlo, 0), Math.max(xhi, 0)]; // the padding zeros
+  try {
+    const acc = chooseAcc(rq, (c) => rowBound(wv, c * K, K, xr));
+    const geom: ConvGeom = { Ci, H, W, kh, kw, sh, sw, pt: p[0]!, pl: p[1]!, OH, OW };
+    const plan = planPointwiseLayout(K, H, W, 1, Co, wv, rq, acc, () => { throw new DnncError('unused'); }, xr, geom);
+    return { rsp: true, plan };
+  } catch (e) {
+    return no(`im2col: ${(e as Error).message}`);
+  }
 }

@@ -3,7 +3,7 @@
 import { writeModel, tmpDir } from '../helpers.js';
 import { OnnxBuilder, seededTensor } from '../../compiler/onnx/builder.js';
 
-type Layer = { op: 'pw' | 'dw' | 'c3' | 'mp'; co?: number; s?: number; bias?: number };
+type Layer = { op: 'pw' | 'dw' | 'c3' | 'mp' | 'cv'; co?: number; s?: number; bias?: number; k?: [number, number]; pads?: [number, number, number, number] };
 
 function chain(name: string, input: [number, number, number], layers: Layer[]): OnnxBuilder {
   const b = new OnnxBuilder(name);
@@ -17,11 +17,12 @@ function chain(name: string, input: [number, number, number], layers: Layer[]): 
       return;
     }
     const s = l.s ?? 1, co = l.op === 'dw' ? c : l.co ?? c;
-    const k = l.op === 'pw' ? 1 : 3, pad = l.op === 'pw' ? 0 : 1;
-    const wt = b.init(`w${i}`, seededTensor([co, l.op === 'dw' ? 1 : c, k, k], 100 + 2 * i, l.op === 'pw' ? 0.4 : 0.3));
+    const k1 = l.op === 'pw' ? 1 : 3, pad = l.op === 'pw' ? 0 : 1;
+    const [kh, kw] = l.k ?? [k1, k1], pads = l.pads ?? [pad, pad, pad, pad];
+    const wt = b.init(`w${i}`, seededTensor([co, l.op === 'dw' ? 1 : c, kh, kw], 100 + 2 * i, l.op === 'pw' ? 0.4 : 0.3));
     const bt = b.init(`b${i}`, seededTensor([co], 101 + 2 * i, l.bias ?? 0.1));
-    const [y] = b.node('Conv', [cur, wt, bt], { kernel_shape: [k, k], pads: [pad, pad, pad, pad], strides: [s, s], ...(l.op === 'dw' ? { group: c } : {}) });
-    h = Math.floor((h + 2 * pad - k) / s) + 1; w = Math.floor((w + 2 * pad - k) / s) + 1; c = co;
+    const [y] = b.node('Conv', [cur, wt, bt], { kernel_shape: [kh, kw], pads, strides: [s, s], ...(l.op === 'dw' ? { group: c } : {}) });
+    h = Math.floor((h + pads[0] + pads[2] - kh) / s) + 1; w = Math.floor((w + pads[1] + pads[3] - kw) / s) + 1; c = co;
     const last = i === layers.length - 1;
     const [r] = b.node('Relu', [y!], {}, last ? ['y'] : undefined);
     cur = r!;
@@ -49,4 +50,17 @@ export function smallModel(): string {
  */
 export function deepModel(): string {
   return writeModel(chain('rsp_deep', [128, 6, 6], [{ op: 'pw', co: 16, bias: 6 }, { op: 'dw' }]), tmpDir('rsp-deep'));
+}
+
+/**
+ * Full convolutions no direct kernel takes, as the gemm kernel on an im2col copy: 3x3 stride 2 3->4 on 96x96
+ * (N=2304: tile-contiguous, whole tiles per output row), 5x3 stride 2 pads 2,1 4->4 at 48x48.
+ */
+export function stemModel(): string {
+  return writeModel(chain('rsp_stem', [3, 96, 96], [{ op: 'cv', co: 4, s: 2 }, { op: 'cv', co: 4, s: 2, k: [5, 3], pads: [2, 1, 2, 1] }]), tmpDir('rsp-stem'));
+}
+
+/** The DS-CNN stem shape: 10x4 stride 2, pads 4,1,5,2, 1 -> 8 channels on 49x10 (N=125, flat rows). */
+export function kwsModel(): string {
+  return writeModel(chain('rsp_kws', [1, 49, 10], [{ op: 'cv', co: 8, s: 2, k: [10, 4], pads: [4, 1, 5, 2] }]), tmpDir('rsp-kws'));
 }

@@ -24,7 +24,7 @@ import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
 import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
 import { runTiles } from '../../compiler/rsp/run.js';
 import { runOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
-import { wideModel, smallModel, deepModel } from './layout-models.js';
+import { wideModel, smallModel, deepModel, stemModel, kwsModel } from './layout-models.js';
 
 /** The layer in the simulator: stage x (pad copy / copies), run the tasks, copy the staged output to y. */
 function runPlan(p: RspLayerPlan, x: Int16Array, yLen: number): Int16Array {
@@ -128,6 +128,11 @@ describe('--rsp relayout: decisions and generated C', () => {
     const sh = node.ints('shift')!;
     expect(Array.from({ length: 16 }, (_, c) => Math.abs(Number(node.inputs[2]!.const!.get(c)) + 2 ** (sh[sh.length === 1 ? 0 : c]! - 1))).some((v) => v >= 2 ** 31)).toBe(true);
     expect(pw.stageIn!.some((c) => c.fill === -32768)).toBe(true);
+    // full convolutions without a direct kernel: im2col (tile-contiguous for the 2304-position stem)
+    const stem = rspNodes(stemModel()).nodes.map((n) => rspDecide(n));
+    expect(stem.map((d) => d.rsp && d.plan.kind)).toEqual(['im2col', 'im2col']);
+    expect((stem[0] as { plan: RspLayerPlan }).plan.tasks.every((t) => (t.inLen >>> 20) === 0)).toBe(true);
+    expect(rspNodes(kwsModel()).nodes.map((n) => { const d = rspDecide(n); return d.rsp && d.plan.kind; })).toEqual(['im2col']);
   });
 
   it('declares the staging buffers as node scratch in the arena plan (16-byte aligned) and emits no static buffers', async () => {
@@ -192,7 +197,7 @@ int main(void) {
 });
 
 describe('--rsp relayout in the bit-exact simulator', () => {
-  for (const [name, mk] of [['wide', wideModel], ['small', smallModel], ['deep', deepModel]] as const) {
+  for (const [name, mk] of [['wide', wideModel], ['small', smallModel], ['deep', deepModel], ['stem', stemModel], ['kws', kwsModel]] as const) {
     it(`${name}: every layer's tasks + staging copies == the int16 contract on random inputs`, () => {
       const R = prng(name.length * 31 + 5);
       for (const n of rspNodes(mk()).nodes) {
@@ -226,7 +231,7 @@ describe.skipIf(!z64Plugin())('one input buffer on mupen64plus-rsp-z64', () => {
 });
 
 describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp relayout in mupen64plus', () => {
-  for (const [name, mk, outs] of [['wide', wideModel, 4 * 21 * 25], ['small', smallModel, 16 * 3 * 3], ['deep', deepModel, 16 * 6 * 6]] as const) {
+  for (const [name, mk, outs] of [['wide', wideModel, 4 * 21 * 25], ['small', smallModel, 16 * 3 * 3], ['deep', deepModel, 16 * 6 * 6], ['stem', stemModel, 4 * 24 * 24], ['kws', kwsModel, 8 * 25 * 5]] as const) {
     it(`${name}: RSP build equals the CPU int16 build bit for bit`, async () => {
       const m = mk();
       const cpu = await romOutput(false, m);
