@@ -263,6 +263,9 @@ function foldBias(K: number, w: number[], rq: Requant[], xr: [number, number]): 
   return { K: K2, w: w2, rq: rq2, acc: chooseAcc(rq2, bound) };
 }
 
+/** Largest im2col staging (arena scratch) a layer may take: the copy is Ci*kh*kw times the output plane. */
+const IM2COL_MAX_BYTES = 512 * 1024;
+
 /** A full convolution's geometry for im2col staging (NCHW, batch 1, zero padding). */
 export interface ConvGeom { Ci: number; H: number; W: number; kh: number; kw: number; sh: number; sw: number; pt: number; pl: number; OH: number; OW: number }
 
@@ -339,6 +342,8 @@ export function decideIm2col(n: Node, rowBound: (w: number[], at: number, len: n
     const acc = chooseAcc(rq, (c) => rowBound(wv, c * K, K, xr));
     const geom: ConvGeom = { Ci, H, W, kh, kw, sh, sw, pt: p[0]!, pl: p[1]!, OH, OW };
     const plan = planPointwiseLayout(K, H, W, 1, Co, wv, rq, acc, () => { throw new DnncError('unused'); }, xr, geom);
+    const bytes = rspStaging(plan).scratchBytes;
+    if (bytes > IM2COL_MAX_BYTES) return no(`im2col: staging ${bytes} B > ${IM2COL_MAX_BYTES} B`);
     return { rsp: true, plan };
   } catch (e) {
     return no(`im2col: ${(e as Error).message}`);
