@@ -17,6 +17,7 @@
 // next 16-byte boundary), which the rsp pass declares with `scratch_bytes`.
 import { DnncError } from '../../ir/errors.js';
 import { gemmKernel } from './kernels/gemm.js';
+import { gemmChunkKernel } from './kernels/gemmchunk.js';
 import { dmaLen, chooseAcc, type Requant } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
@@ -137,7 +138,8 @@ export function planPointwiseLayout(
   const fold = foldBias(K0, w0, rq0, xr);
   const { K, w, rq } = fold ?? { K: K0, w: w0, rq: rq0 };
   if (fold) acc = fold.acc;
-  if (K > 256) throw new DnncError(`K=${K} rows exceed one SP DMA (256)`);
+  const chunked = () => planChunked(K0, K, N, Co, w, rq, acc, stride, OW, conv);
+  if (K > 256) return chunked();
   if (!fold && !conv && stride === 1 && N % 8 === 0) {
     try { return flat(K, N); } catch { /* the row skip does not fit: tile-contiguous staging below */ }
   }
@@ -153,7 +155,11 @@ export function planPointwiseLayout(
       ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, false, (P) => !conv || OW % P === 0));
       tiled = true;
     } catch {
-      ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, true, (P) => !conv || OW % P === 0));
+      try {
+        ({ P, coPerTask } = planPwTiles(K, Np, Co, acc, true, (P) => !conv || OW % P === 0));
+      } catch {
+        return chunked();
+      }
       single = true;
       tiled = (Np - P) * 2 > 0xfff;
     }
@@ -348,4 +354,48 @@ export function decideIm2col(n: Node, rowBound: (w: number[], at: number, len: n
   } catch (e) {
     return no(`im2col: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Input rows that do not fit a tile (K > 256, or 8 positions of K rows over
+ * DMEM): one task per output channel (gemmchunk.ts), tiles of Kc rows x 8
+ * positions from the staged input [T][Kt][8] (Kt = K rounded up to Kc, the
+ * extra rows zero), the accumulator kept across a group's C = Kt / Kc tiles;
+ * the staged output [Co][T * C][8] holds the result in each group's last tile.
+ */
+function planChunked(K0: number, K: number, N: number, Co: number, w: number[], rq: Requant[], acc: 32 | 48,
+  stride: 1 | 2, OW: number, conv?: ConvGeom): RspLayerPlan {
+  const Np = up8(N), T = Np / 8;
+  if (!conv && stride === 2) throw new DnncError(`pointwise stride 2, K=${K}: no chunked staging`);
+  if (conv && OW % 8) throw new DnncError(`im2col K=${K}: chunks need OW % 8 == 0 (OW=${OW})`);
+  const wide = acc === 48;
+  let Kc = 0, Kt = 0;
+  for (const kc of [64, 32, 16, 8]) {
+    const kt = Math.ceil(K / kc) * kc;
+    if (64 + al16(kt * 2 * (wide ? 2 : 1) + 16 + (wide ? 16 : 0)) + 2 * kc * 16 + 2 * 16 <= DMEM_SIZE) { Kc = kc; Kt = kt; break; }
+  }
+  if (!Kc) throw new DnncError(`pointwise K=${K}: the weights of one channel do not fit DMEM`);
+  const C = Kt / Kc;
+  const tasks: RspTask[] = [];
+  for (let co = 0; co < Co; co++) {
+    const wc = Array.from({ length: Kt }, (_, k) => (k < K ? w[co * K + k]! : 0));
+    const kernel = gemmChunkKernel({ K: Kt, Kc, weights: wc, requant: rq[co]!, acc: kacc(acc) });
+    tasks.push({ kernel, ntiles: T * C, inOff: 0, inStride: Kc * 16, inLen: dmaLen(Kc * 16), outOff: co * T * C * 16, outStride: 16, outLen: dmaLen(16) });
+  }
+  // staged input [T][Kt][8]: x rows, folded-bias rows (K0..K-1), zero rows (K..Kt-1)
+  const stageIn: RspCopy[] = [];
+  if (conv) stageIn.push(...im2colCopies(conv, Kt, Np, 8));
+  else {
+    const full = Math.floor(N / 8), rest = N - full * 8;
+    if (Np !== N) stageIn.push({ ...copy([], [T * Kt * 8, 0]), fill: 0 });
+    stageIn.push(copy([[full, 8, Kt * 8], [K0, N, 8]], [8, 1]));
+    if (rest) stageIn.push(copy([[K0, N, 8]], [rest, 1], full * 8, full * Kt * 8));
+    if (Kt > K) stageIn.push({ ...copy([[T, 0, Kt * 8], [Kt - K, 0, 8]], [8, 0], 0, K * 8), fill: 0 });
+  }
+  if (K > K0) stageIn.push({ ...copy([[T, 0, Kt * 8], [K - K0, 0, 8]], [8, 0], 0, K0 * 8), fill: FOLD });
+  // y[co][t*8 + i] = staged[co][t*C + C-1][i]
+  const full = Math.floor(N / 8), rest = N - full * 8;
+  const stageOut = [copy([[Co, T * C * 8, N], [full, C * 8, 8]], [8, 1], (C - 1) * 8, 0)];
+  if (rest) stageOut.push(copy([[Co, T * C * 8, N]], [rest, 1], (full * C + C - 1) * 8, full * 8));
+  return { kind: conv ? 'im2col' : 'pointwise', acc, tasks, inBytes: T * Kt * 8 * 2, outBytes: Co * T * C * 16, stageIn, stageOut };
 }

@@ -64,3 +64,8 @@ export function stemModel(): string {
 export function kwsModel(): string {
   return writeModel(chain('rsp_kws', [1, 49, 10], [{ op: 'cv', co: 8, s: 2, k: [10, 4], pads: [4, 1, 5, 2] }]), tmpDir('rsp-kws'));
 }
+
+/** Rows beyond one tile: pointwise 256->32 at 8x8 (K=256) and 3x3 32->8 at 8x8 (im2col K=288), chunked over K (gemmchunk.ts). */
+export function chunkModel(): string {
+  return writeModel(chain('rsp_chunk', [256, 8, 8], [{ op: 'pw', co: 32 }, { op: 'cv', co: 8 }]), tmpDir('rsp-chunk'));
+}

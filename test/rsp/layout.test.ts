@@ -24,7 +24,7 @@ import { HAVE_RSP_EMULATOR, Q, romOutput } from './rom.js';
 import { gemmKernel } from '../../compiler/rsp/kernels/gemm.js';
 import { runTiles } from '../../compiler/rsp/run.js';
 import { runOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
-import { wideModel, smallModel, deepModel, stemModel, kwsModel } from './layout-models.js';
+import { wideModel, smallModel, deepModel, stemModel, kwsModel, chunkModel } from './layout-models.js';
 
 /** The layer in the simulator: stage x (pad copy / copies), run the tasks, copy the staged output to y. */
 function runPlan(p: RspLayerPlan, x: Int16Array, yLen: number): Int16Array {
@@ -133,6 +133,10 @@ describe('--rsp relayout: decisions and generated C', () => {
     expect(stem.map((d) => d.rsp && d.plan.kind)).toEqual(['im2col', 'im2col']);
     expect((stem[0] as { plan: RspLayerPlan }).plan.tasks.every((t) => (t.inLen >>> 20) === 0)).toBe(true);
     expect(rspNodes(kwsModel()).nodes.map((n) => { const d = rspDecide(n); return d.rsp && d.plan.kind; })).toEqual(['im2col']);
+    // K = 256 / 288: one task per output channel, the accumulator kept across K chunks
+    const chunk = rspNodes(chunkModel()).nodes.map((n) => rspDecide(n));
+    expect(chunk.map((d) => d.rsp && d.plan.kind)).toEqual(['pointwise', 'im2col']);
+    for (const d of chunk) expect((d as { plan: RspLayerPlan }).plan.tasks.every((t) => t.kernel.name === 'gemmchunk')).toBe(true);
   });
 
   it('declares the staging buffers as node scratch in the arena plan (16-byte aligned) and emits no static buffers', async () => {
@@ -197,7 +201,7 @@ int main(void) {
 });
 
 describe('--rsp relayout in the bit-exact simulator', () => {
-  for (const [name, mk] of [['wide', wideModel], ['small', smallModel], ['deep', deepModel], ['stem', stemModel], ['kws', kwsModel]] as const) {
+  for (const [name, mk] of [['wide', wideModel], ['small', smallModel], ['deep', deepModel], ['stem', stemModel], ['kws', kwsModel], ['chunk', chunkModel]] as const) {
     it(`${name}: every layer's tasks + staging copies == the int16 contract on random inputs`, () => {
       const R = prng(name.length * 31 + 5);
       for (const n of rspNodes(mk()).nodes) {
@@ -231,7 +235,7 @@ describe.skipIf(!z64Plugin())('one input buffer on mupen64plus-rsp-z64', () => {
 });
 
 describe.skipIf(!HAVE_RSP_EMULATOR)('--rsp relayout in mupen64plus', () => {
-  for (const [name, mk, outs] of [['wide', wideModel, 4 * 21 * 25], ['small', smallModel, 16 * 3 * 3], ['deep', deepModel, 16 * 6 * 6], ['stem', stemModel, 4 * 24 * 24], ['kws', kwsModel, 8 * 25 * 5]] as const) {
+  for (const [name, mk, outs] of [['wide', wideModel, 4 * 21 * 25], ['small', smallModel, 16 * 3 * 3], ['deep', deepModel, 16 * 6 * 6], ['stem', stemModel, 4 * 24 * 24], ['kws', kwsModel, 8 * 25 * 5], ['chunk', chunkModel, 8 * 8 * 8]] as const) {
     it(`${name}: RSP build equals the CPU int16 build bit for bit`, async () => {
       const m = mk();
       const cpu = await romOutput(false, m);

@@ -25,8 +25,12 @@ export function emitRspConv(ctx: EmitCtx, cpuCall: string): string {
   const p = d.plan;
   ctx.use('rsptask');
   ctx.use('rspdispatch');
+  // tasks that differ only in their const block (weights) share one microcode text
+  const texts = new Map<string, string>();
   const tasks = p.tasks.map((t, i) => {
-    const text = ctx.decl(`rsp_text${i}`, 'uint8_t DNNC_ALIGN(16)', bytes(t.kernel.image.imem), true);
+    const img = bytes(t.kernel.image.imem);
+    const text = texts.get(img) ?? ctx.decl(`rsp_text${i}`, 'uint8_t DNNC_ALIGN(16)', img, true);
+    texts.set(img, text);
     const cdata = ctx.decl(`rsp_cdata${i}`, 'uint8_t DNNC_ALIGN(16)', bytes(t.kernel.constData), true);
     const uc = ctx.decl(`rsp_ucode${i}`, 'dnnc_rsp_ucode',
       `{ ${text}, ${t.kernel.image.imem.length}u, ${cdata}, ${t.kernel.constData.length}u, ${t.kernel.map.end}u, ${t.kernel.layout.in0Bytes}u, ${t.kernel.layout.in1Bytes}u, ${t.kernel.layout.outBytes}u }`);
