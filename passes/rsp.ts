@@ -9,6 +9,7 @@ import { registerPass, type PassContext } from './pass.js';
 import type { Graph } from '../ir/graph.js';
 import { DnncError } from '../ir/errors.js';
 import { rspCandidate, rspDecide } from '../compiler/rsp/plan.js';
+import { rspStaging } from '../compiler/rsp/relayout.js';
 
 export default registerPass({
   name: 'rsp',
@@ -18,7 +19,12 @@ export default registerPass({
     for (const n of g.nodes) {
       if (!rspCandidate(n)) continue;
       const d = rspDecide(n);
-      if (d.rsp) n.attrs.set('rsp', { kind: 'int', value: 1 });
+      if (d.rsp) {
+        n.attrs.set('rsp', { kind: 'int', value: 1 });
+        // the staging buffers (pad copy, relayouts) are the node's arena scratch
+        const sb = rspStaging(d.plan).scratchBytes;
+        if (sb) n.setInt('scratch_bytes', Math.max(n.int('scratch_bytes', 0), sb));
+      }
       else n.attrs.set('rsp_cpu', { kind: 'string', value: d.reason });
     }
     return g;

@@ -19,6 +19,7 @@ import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows, co
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
 import { planPointwise } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
+import { planPointwiseLayout, poolStaging, decideIm2col, type RspCopy } from './relayout.js';
 
 export interface RspTask {
   kernel: RspKernel;
@@ -35,7 +36,7 @@ export interface RspTask {
 }
 
 export interface RspLayerPlan {
-  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2' | 'add' | 'mul';
+  kind: 'pointwise' | 'conv3x3' | 'depthwise3x3' | 'maxpool2x2' | 'add' | 'mul' | 'im2col';
   acc: 32 | 48;
   tasks: RspTask[];
   /** conv3x3: the zero-padded input copy [C][H+2][IWp] the tasks read (int16 elements); 0: the input tensor itself */
@@ -57,6 +58,11 @@ export interface RspLayerPlan {
    * which zeroes only the padding the tasks read (rows 0 and H+1, columns 0 and W+1)
    */
   padb?: { C: number; H: number; W: number; IWp: number };
+  /** widths not a multiple of 8 (3x3 / depthwise): the tasks write rows of outWp into a staging buffer [C][H][outWp] that the CPU compacts (relayout.ts) */
+  outWp?: number;
+  /** CPU copies (relayout.ts): x -> the staged input the tasks read, the staged output the tasks write -> y */
+  stageIn?: RspCopy[];
+  stageOut?: RspCopy[];
 }
 
 export type RspDecision = { rsp: true; plan: RspLayerPlan } | { rsp: false; reason: string };
@@ -94,7 +100,7 @@ export function valueRange(v: Value): [number, number] {
  * |sum_k w_k x_k| bound over x in [lo, hi], divided by 32768 (chooseAcc
  * multiplies its row sum by 32768; division by a power of 2 is exact).
  */
-function rowBound(w: number[], at: number, len: number, [lo, hi]: [number, number]): number {
+export function rowBound(w: number[], at: number, len: number, [lo, hi]: [number, number]): number {
   let up = 0, dn = 0;
   for (let i = at; i < at + len; i++) {
     const v = w[i]!;
@@ -107,6 +113,14 @@ function rowBound(w: number[], at: number, len: number, [lo, hi]: [number, numbe
 const kacc = (acc: 32 | 48): 48 | 'wrap32' => (acc === 32 ? 'wrap32' : 48);
 
 export function rspDecide(n: Node): RspDecision {
+  const d = rspDecideKernel(n);
+  if (d.rsp || n.op !== 'QConv') return d;
+  // a full convolution no direct kernel takes: the gemm kernel on an im2col copy (relayout.ts)
+  const im = decideIm2col(n, rowBound);
+  return im.rsp ? im : d;
+}
+
+function rspDecideKernel(n: Node): RspDecision {
   if (n.op === 'QMaxPool') return decidePool(n);
   if (n.op === 'QAdd' || n.op === 'QMul') return decideEltwise(n);
   if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
@@ -144,8 +158,10 @@ export function rspDecide(n: Node): RspDecision {
       return { rsp: false, reason: `depthwise ${k.join('x')} pads ${p.join(',')}: no RSP kernel` };
     }
     if (cv2) return { rsp: true, plan: plan3x3s2(Ci, Co, H, W, wv, rq, xr, p[0]!, p[1]!) };
-    if (pw2) return { rsp: true, plan: { ...planPw(Ci, H * W, Co, wv, rq, xr), sub: { C: Co, H, W } } };
-    if (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0)) return { rsp: true, plan: planPw(Ci, H * W, Co, wv, rq, xr) };
+    if (pw2 || (k[0] === 1 && k[1] === 1 && p.every((v) => v === 0))) {
+      const acc = chooseAcc(rq, (c) => rowBound(wv, c * Ci, Ci, xr));
+      return { rsp: true, plan: planPointwiseLayout(Ci, H, W, pw2 ? 2 : 1, Co, wv, rq, acc, (K, HW) => planPw(K, HW, Co, wv, rq, xr), xr) };
+    }
     if (k[0] === 3 && k[1] === 3 && p.every((v) => v === 1)) return { rsp: true, plan: plan3x3(Ci, Co, H, W, wv, rq, xr) };
   } catch (e) {
     return { rsp: false, reason: (e as Error).message };
@@ -169,10 +185,16 @@ function planPw(K: number, HW: number, Co: number, w: number[], rq: Requant[], x
 }
 
 function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
-  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  const W0 = W; // rows of W rounded up to 8, compacted by the CPU (relayout.ts)
+  W = Math.ceil(W / 8) * 8;
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
-  if (Ci > 256 || Co > 256) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
+  // the chunked kernel reads the input at its own width (no staging): other widths go to im2col (rspDecide)
+  const chunked = () => {
+    if (W0 !== W) throw new Error(`W=${W0} is not a multiple of 8 and all input channels do not fit DMEM`);
+    return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
+  };
+  if (Ci > 256 || Co > 256) return chunked();
   const wmul = acc === 48 ? 2 : 1;
   let best: { OH: number; co: number; cost: number } | undefined;
   for (let OH = H; OH >= 1; OH--) {
@@ -188,7 +210,7 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
       break;
     }
   }
-  if (!best) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
+  if (!best) return chunked();
   const { OH, co: coPerTask } = best;
   const planeB = (H + 2) * rowB;
   const tasks: RspTask[] = [];
@@ -198,7 +220,7 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
     tasks.push({ kernel, ntiles: H / OH, inOff: 0, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, Ci, planeB - (OH + 2) * rowB),
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, co, (H - OH) * W * 2) });
   }
-  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W, IWp }, inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
+  return { kind: 'conv3x3', acc, tasks, pad: { C: Ci, H, W: W0, IWp }, ...(W0 !== W ? { outWp: W } : {}), inBytes: Ci * (H + 2) * IWp * 2, outBytes: Co * H * W * 2 };
 }
 
 const al16 = (x: number) => Math.ceil(x / 16) * 16;
@@ -295,7 +317,8 @@ function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */
 function planDw(C: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number]): RspLayerPlan {
-  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
+  const W0 = W; // rows of W rounded up to 8, compacted by the CPU (relayout.ts)
+  W = Math.ceil(W / 8) * 8;
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2, planeB = (H + 2) * rowB;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * 9, 9, xr));
   const wmul = acc === 48 ? 2 : 1;
@@ -322,7 +345,7 @@ function planDw(C: number, H: number, W: number, w: number[], rq: Requant[], xr:
     tasks.push({ kernel, ntiles: H / OH, inOff: c0 * planeB, inStride: OH * rowB, inLen: dmaLen((OH + 2) * rowB, cg, cg > 1 ? planeB - (OH + 2) * rowB : 0),
       outOff: c0 * H * W * 2, outStride: OH * W * 2, outLen: dmaLen(OH * W * 2, cg, cg > 1 ? (H - OH) * W * 2 : 0) });
   }
-  return { kind: 'depthwise3x3', acc, tasks, pad: { C, H, W, IWp }, inBytes: C * planeB, outBytes: C * H * W * 2 };
+  return { kind: 'depthwise3x3', acc, tasks, pad: { C, H, W: W0, IWp }, ...(W0 !== W ? { outWp: W } : {}), inBytes: C * planeB, outBytes: C * H * W * 2 };
 }
 
 /** 2x2 / stride 2 max pooling (no padding): the N*C*OH output rows in tiles of whole row pairs, one contiguous SP DMA each. */
@@ -334,14 +357,15 @@ function decidePool(n: Node): RspDecision {
   if (xs.length !== 4 || k.join() !== '2,2' || s.join() !== '2,2' || p.some((v) => v) || d.some((v) => v !== 1)) return { rsp: false, reason: 'only 2x2 / stride 2 / no padding' };
   const H = xs[2]!, W = xs[3]!, OH = ys[2]!, OW = ys[3]!;
   if (H !== 2 * OH || W !== 2 * OW) return { rsp: false, reason: 'odd input size' };
-  if (OW % 8) return { rsp: false, reason: `output width ${OW} is not a multiple of 8` };
-  const R = xs[0]! * xs[1]! * OH, rowB = W * 2;
+  // output widths not a multiple of 8: the CPU stages the input rows at 2 * OWp, the tasks write rows of OWp (relayout.ts)
+  const OWp = Math.ceil(OW / 8) * 8;
+  const R = xs[0]! * xs[1]! * OH, rowB = 2 * OWp * 2;
   for (let rows = R; rows >= 1; rows--) {
     if (R % rows || rows * 2 * rowB > 4096) continue;
     let kernel: RspKernel;
-    try { kernel = maxpoolKernel({ rows, OW }); } catch { continue; }
-    const task: RspTask = { kernel, ntiles: R / rows, inOff: 0, inStride: rows * 2 * rowB, inLen: dmaLen(rows * 2 * rowB), outOff: 0, outStride: rows * OW * 2, outLen: dmaLen(rows * OW * 2) };
-    return { rsp: true, plan: { kind: 'maxpool2x2', acc: 32, tasks: [task], inBytes: R * 2 * rowB, outBytes: R * OW * 2 } };
+    try { kernel = maxpoolKernel({ rows, OW: OWp }); } catch { continue; }
+    const task: RspTask = { kernel, ntiles: R / rows, inOff: 0, inStride: rows * 2 * rowB, inLen: dmaLen(rows * 2 * rowB), outOff: 0, outStride: rows * OWp * 2, outLen: dmaLen(rows * OWp * 2) };
+    return { rsp: true, plan: { kind: 'maxpool2x2', acc: 32, tasks: [task], inBytes: R * 2 * rowB, outBytes: R * OWp * 2, ...poolStaging(R, OW, OWp) } };
   }
   return { rsp: false, reason: 'no tile fits DMEM' };
 }

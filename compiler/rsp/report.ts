@@ -4,6 +4,7 @@
 // the executed instructions and SP DMA bytes per inference.
 import type { Graph } from '../../ir/graph.js';
 import { rspCandidate, rspDecide, rspSimulate } from './plan.js';
+import { stagingNote } from './relayout.js';
 
 export interface RspReportRow { node: string; op: string; where: 'RSP' | 'CPU'; why: string; tasks?: number; tiles?: number; staticInstr?: number; cycles?: number; dmaBytes?: number }
 
@@ -15,7 +16,7 @@ export function rspReport(g: Graph): RspReportRow[] {
     const d = rspDecide(n);
     if (!d.rsp) { rows.push({ node: n.name, op: n.op, where: 'CPU', why: d.reason }); continue; }
     const c = rspSimulate(d.plan);
-    rows.push({ node: n.name, op: n.op, where: 'RSP', why: d.plan.kind === 'maxpool2x2' ? 'maxpool2x2 (exact: max of 4 taps)' : `${d.plan.kind}, ${d.plan.acc}-bit accumulator (exact)${d.plan.note ? `; ${d.plan.note}` : ''}`, tasks: d.plan.tasks.length,
+    rows.push({ node: n.name, op: n.op, where: 'RSP', why: d.plan.kind === 'maxpool2x2' ? 'maxpool2x2 (exact: max of 4 taps)' : `${d.plan.kind}, ${d.plan.acc}-bit accumulator (exact)${d.plan.note ? `; ${d.plan.note}` : ''}${stagingNote(d.plan)}`, tasks: d.plan.tasks.length,
       tiles: d.plan.tasks.reduce((a, t) => a + t.ntiles, 0), staticInstr: c.staticInstructions, cycles: c.instructions, dmaBytes: c.dmaBytes });
   }
   return rows;

@@ -1,6 +1,33 @@
 /* RSP task dispatcher (see rspdispatch.h). */
 #include "rspdispatch.h"
 
+/* n int16 from s to d: 32-bit words when both have the same alignment mod 4 */
+static void dnnc_rsp_copy_row(int16_t *d, const int16_t *s, uint32_t n) {
+  if (n >= 8u && !(((uintptr_t)d ^ (uintptr_t)s) & 3u)) {
+    if ((uintptr_t)d & 3u) { *d++ = *s++; n--; }
+    memcpy(d, s, (size_t)n * 2u);
+  } else {
+    while (n--) *d++ = *s++;
+  }
+}
+
+void dnnc_rsp_copy_run(const dnnc_rsp_copy *c, uint32_t n, const int16_t *src, int16_t *dst) {
+  uint32_t k, a, b, e, i;
+  for (k = 0; k < n; k++, c++) {
+    for (a = 0; a < c->n0; a++)
+      for (b = 0; b < c->n1; b++)
+        for (e = 0; e < c->n2; e++) {
+          const int16_t *s = src + c->soff + a * c->s0 + b * c->s1 + e * c->s2;
+          int16_t *d = dst + c->doff + a * c->d0 + b * c->d1 + e * c->d2;
+          const uint32_t m = c->n3;
+          if (c->fill) for (i = 0; i < m; i++) d[i] = (int16_t)c->value;
+          else if (c->s3 == 1u) dnnc_rsp_copy_row(d, s, m);
+          else if (c->s3 == 2u) for (i = 0; i < m; i++) d[i] = s[2u * i];
+          else for (i = 0; i < m; i++) d[i] = s[i * c->s3];
+        }
+  }
+}
+
 #if defined(DNNC_N64BARE)
 void n64_dcache_writeback_invalidate(const void *p, uint32_t bytes); /* platform/n64bare */
 void n64_printf(const char *fmt, ...);
@@ -74,6 +101,24 @@ static int sp_run_task(const dnnc_rsp_task *t, const dnnc_rsp_task_ext *e, uint3
   return (int)i;
 }
 
+/* the zero-padded copy [c][h + 2][wp] of x (x at row 1, column 1): each element written once */
+static void pad_copy(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad) {
+  const uint32_t wp = l->pad_wp, w = l->pad_w, h = l->pad_h;
+  uint32_t c, r, i;
+  int16_t *p = pad;
+  for (c = 0; c < l->pad_c; c++) {
+    for (i = 0; i < wp; i++) p[i] = 0;
+    p += wp;
+    for (r = 0; r < h; r++, p += wp, x += w) {
+      p[0] = 0;
+      dnnc_rsp_copy_row(p + 1, x, w);
+      for (i = w + 1u; i < wp; i++) p[i] = 0;
+    }
+    for (i = 0; i < wp; i++) p[i] = 0;
+    p += wp;
+  }
+}
+
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y) {
   return dnnc_rsp_run_layer_ext(l, NULL, x, pad, y);
 }
@@ -81,15 +126,12 @@ int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, 
 int dnnc_rsp_run_layer_ext(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *pad, int16_t *y) {
   const int16_t *in = x;
   uint32_t t;
-  if (((uintptr_t)x | (uintptr_t)y | (uintptr_t)pad) & 7u) return 0;
-  if (l->pad_c) {
-    uint32_t c, r, i, hp = l->pad_h + 2u;
-    for (i = 0; i < l->pad_c * hp * l->pad_wp; i++) pad[i] = 0;
-    for (c = 0; c < l->pad_c; c++)
-      for (r = 0; r < l->pad_h; r++)
-        for (i = 0; i < l->pad_w; i++) pad[(c * hp + r + 1u) * l->pad_wp + i + 1u] = x[(c * l->pad_h + r) * l->pad_w + i];
+  if (l->pad_c || l->n_in_copies) {
+    if (((uintptr_t)pad | (uintptr_t)y) & 7u) return 0;
+    if (l->pad_c) pad_copy(l, x, pad);
+    else dnnc_rsp_copy_run(l->in_copies, l->n_in_copies, x, pad);
     in = pad;
-  }
+  } else if (((uintptr_t)x | (uintptr_t)y) & 7u) return 0;
   /* the RSP reads RDRAM: write the input back; the output lines must not be written back over its results later */
   n64_dcache_writeback_invalidate(in, l->in_bytes);
   n64_dcache_writeback_invalidate(y, l->out_bytes);

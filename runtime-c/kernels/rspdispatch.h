@@ -18,15 +18,30 @@ typedef struct {
   uint32_t out_off, out_stride, out_len; /* out: byte offset from the output base */
 } dnnc_rsp_task;
 
+/* A CPU-side relayout of int16 elements (compiler/rsp/relayout.ts), 4 nested loops:
+   dst[doff + a*d0 + b*d1 + c*d2 + i] = src[soff + a*s0 + b*s1 + c*s2 + i*s3], a < n0, b < n1, c < n2, i < n3. */
+typedef struct {
+  uint32_t n0, n1, n2, n3;
+  uint32_t s0, s1, s2, s3;
+  uint32_t d0, d1, d2;
+  uint32_t soff, doff;
+  uint32_t fill;  /* 1: write value instead of reading src (constant rows of a folded bias) */
+  int32_t value;
+} dnnc_rsp_copy;
+
 typedef struct {
   const dnnc_rsp_task *tasks;
   uint32_t ntasks;
   /* 3x3 layers read a zero-padded copy [c][h + 2][wp] of the input (x at row 1, column 1); c = 0: the input itself */
   uint32_t pad_c, pad_h, pad_w, pad_wp;
   uint32_t in_bytes, out_bytes;
+  /* pointwise layers may read a staged copy of x (width padding, stride-2 subsampling, tile-contiguous rows) */
+  const dnnc_rsp_copy *in_copies;
+  uint32_t n_in_copies;
 } dnnc_rsp_layer;
 
-/* 1: the RSP computed y; 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel. */
+/* 1: the RSP computed y; 0: no RSP here (or buffers not 8-byte aligned): run the CPU kernel.
+   pad: the staged input (pad copy or in_copies of x; NULL: the tasks read x); y: the tasks' output. */
 int dnnc_rsp_run_layer(const dnnc_rsp_layer *l, const int16_t *x, int16_t *pad, int16_t *y);
 
 /* Two-input elementwise layers (add / mul): the tasks read a and b with the same geometry (task in_*)
@@ -60,6 +75,8 @@ int dnnc_rsp_run_layer_s2(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext,
    zeroing only the padding the tasks read (rows 0 and h + 1, columns 0 and w + 1); 0 where there is no RSP. */
 int dnnc_rsp_run_layer_pad(const dnnc_rsp_layer *l, const dnnc_rsp_task_ext *ext, const int16_t *x, int16_t *buf, int16_t *y,
                            uint32_t c, uint32_t h, uint32_t w, uint32_t wp);
+/* Run n relayout copies src -> dst (the RSP's staged output -> the layer's output). */
+void dnnc_rsp_copy_run(const dnnc_rsp_copy *c, uint32_t n, const int16_t *src, int16_t *dst);
 
 /* Stride-2 layers computed at stride 1 (y_full [c][h][w]): y [c][h/2][w/2] = y_full at even rows and columns. */
 void dnnc_rsp_subsample2(const int16_t *y_full, int16_t *y, uint32_t c, uint32_t h, uint32_t w);

@@ -1,5 +1,5 @@
 // --rsp for QAdd / QMul (int16, same shapes): the plan's tasks (compiler/rsp/plan.ts
-// decideEltwise, run as the dispatcher lays them out by compiler/rsp/plan-run.ts) give
+// decideEltwise, run as the dispatcher lays them out by compiler/rsp/runplan.ts) give
 // dnnc's CPU dnnc_qadd_i16 / dnnc_qmul_i16 bit for bit on random and extreme data
 // (simulator, and mupen64plus-rsp-z64 for one plan); the cases the RSP cannot do exactly
 // get a reason; the generated C (RSP call + CPU tail) builds and runs; and a ROM with a
@@ -11,7 +11,10 @@ import { describe, it, expect } from 'vitest';
 import { Graph, Value, type Node } from '../../ir/graph.js';
 import { Builder, attr } from '../../ir/builder.js';
 import { rspDecide, type RspLayerPlan } from '../../compiler/rsp/plan.js';
-import { runPlan } from '../../compiler/rsp/plan-run.js';
+import { runLayerPlan } from '../../compiler/rsp/runplan.js';
+
+const runPlan = (p: Parameters<typeof runLayerPlan>[0], a: Int16Array, b: Int16Array, engine?: (rd: Uint8Array, dm: Uint8Array, im: Uint8Array) => Uint8Array) =>
+  runLayerPlan(p, a, { x1: b, engine }).y;
 import { runImagesOnZ64, z64Plugin } from '../../compiler/rsp/z64.js';
 import { liftAdd } from '../../compiler/rsp/kernels/eltwise.js';
 import { requantLanes } from '../../compiler/rsp/kernels/common.js';

@@ -45,19 +45,22 @@ describe('--rsp stride-2 depthwise', () => {
     expect(rows[0]).toMatchObject({ op: 'QConv', where: 'RSP', why: expect.stringMatching(/^depthwise3x3/) });
     const c = await compile(m, { target: 'n64', quantize: Q, rsp: true, reference: false });
     const mc = c.code.files['model.c']!;
-    expect(mc).toMatch(/dnnc_rsp_subsample2\([^;]*16u, 32u, 32u\)/);
-    expect(mc).toMatch(/stride 2 as stride 1/);
+    // the stride-1 result [16][32][32] compacted to its even rows and columns (compiler/rsp/relayout.ts)
+    expect(mc).toMatch(/dnnc_rsp_copy_run\(/);
+    expect(mc).toMatch(/\{ 1u, 16u, 16u, 16u, 0u, 1024u, 64u, 2u, 0u, 256u, 16u, 0u, 0u, 0u, 0 \}/);
     // host build: no RSP, the CPU fallback runs and matches onnxruntime
     const v = await verify(m, { target: 'host', quantize: Q, tolerance: 5e-2 } as never);
     expect(v.pass).toBe(true);
   }, 120_000);
 
-  it('puts a 1x1 stride-2 convolution on the RSP (pointwise at stride 1 + subsampling)', async () => {
+  it('puts a 1x1 stride-2 convolution on the RSP (pointwise on the even rows and columns of its input)', async () => {
     const m = pointwise2Model();
     const { graph } = lower(m, { target: 'n64', quantize: Q, rsp: true });
     expect(rspReport(graph)[0]).toMatchObject({ op: 'QConv', where: 'RSP', why: expect.stringMatching(/^pointwise/) });
     const c = await compile(m, { target: 'n64', quantize: Q, rsp: true, reference: false });
-    expect(c.code.files['model.c']!).toMatch(/dnnc_rsp_subsample2\([^;]*16u, 16u, 16u\)/);
+    // the CPU stages the input's even rows and columns [8][8][8]; the RSP writes y directly
+    expect(c.code.files['model.c']!).toMatch(/\{ 1u, 8u, 8u, 8u, 0u, 256u, 32u, 2u, 0u, 64u, 8u, 0u, 0u, 0u, 0 \}/);
+    expect(c.code.files['model.c']!).not.toMatch(/dnnc_rsp_copy_run\(/);
   });
 });
 

@@ -48,7 +48,7 @@ describe('--rsp chunked and stride-2 3x3 convolutions', () => {
     const mc = c.code.files['model.c']!;
     expect(mc).toMatch(/dnnc_rsp_run_layer_s2\([^;]*3u, 32u, 32u, 24u, 1u, 1u\)/);
     expect(mc).toMatch(/dnnc_rsp_run_layer_s2\([^;]*16u, 16u, 16u, 16u, 0u, 0u\)/);
-    expect(mc).toMatch(/dnnc_rsp_subsample2\([^;]*8u, 8u, 8u\)/);
+    expect(mc).toMatch(/dnnc_rsp_copy_run\(/); // the CPU keeps the even columns of the staged rows
     expect(mc).toMatch(/dnnc_rsp_run_layer_pad\([^;]*32u, 16u, 16u, 24u\)/);
     expect(mc).toMatch(/dnnc_rsp_task_ext/);
   }, 120_000);

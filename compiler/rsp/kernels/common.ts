@@ -30,6 +30,8 @@ export interface KernelLayout {
   in0Bytes: number;
   in1Bytes: number; // 0: no second input
   outBytes: number;
+  /** one in0 buffer instead of two (tiles too large to double-buffer): each tile's input DMA waits before its compute */
+  singleIn?: boolean;
 }
 
 export interface DmemMap {
@@ -45,7 +47,8 @@ const al16 = (x: number) => (x + 15) & ~15;
 export function dmemMap(l: KernelLayout): DmemMap {
   let p = CONST_BASE + al16(l.constBytes);
   const take = (n: number): [number, number] => { const a = p; p += al16(n); const b = p; p += al16(n); return n ? [a, b] : [0, 0]; };
-  const in0 = take(l.in0Bytes), in1 = take(l.in1Bytes), out = take(l.outBytes);
+  const one = (n: number): [number, number] => { const a = p; p += al16(n); return [a, a]; };
+  const in0 = l.singleIn ? one(l.in0Bytes) : take(l.in0Bytes), in1 = take(l.in1Bytes), out = take(l.outBytes);
   return { const: CONST_BASE, in0, in1, out, end: p };
 }
 
@@ -224,6 +227,7 @@ export function wrapKernel(layout: KernelLayout, body: string[], setup: string[]
   if ((opts.group && opts.group > 1) || (opts.outParts && opts.outParts > 1)) return wrapGrouped(layout, map, body, setup, opts.group ?? 1, opts.outParts ?? 1);
   if (map.end > DMEM_SIZE) throw new DnncError(`RSP kernel needs ${map.end} bytes of DMEM (const ${layout.constBytes}, tiles 2x(${layout.in0Bytes}+${layout.in1Bytes}+${layout.outBytes})), DMEM holds ${DMEM_SIZE}`);
   const two = layout.in1Bytes > 0;
+  if (layout.singleIn && two) throw new DnncError('RSP kernel: a single in0 buffer only without in1');
   let n = 0;
   const waitIdle = () => { const l = `wait_idle_${n++}`; return [`${l}: mfc0 $t8, SP_DMA_BUSY`, `bnez $t8, ${l}`, 'nop']; };
   const waitFull = () => { const l = `wait_full_${n++}`; return [`${l}: mfc0 $t8, SP_DMA_FULL`, `bnez $t8, ${l}`, 'nop']; };
@@ -263,12 +267,21 @@ export function wrapKernel(layout: KernelLayout, body: string[], setup: string[]
     'lw $t1, 0x34($zero)',
     'addu $k1, $k1, $t1',
     'prefetch:',
-    'addiu $t0, $s7, 1',
-    'beq $t0, $s6, compute',
-    'lw $t1, 0x14($zero)',
-    'addu $gp, $gp, $t1',
-    `xori $t0, $s0, ${x0}`,
-    ...dma('$t0', '$gp', 0x18, 'SP_RD_LEN'),
+    ...(layout.singleIn ? [
+      // one input buffer: load this tile's input (tile 0 came before the loop) and wait for it
+      'beqz $s7, compute',
+      'lw $t1, 0x14($zero)',
+      'addu $gp, $gp, $t1',
+      ...dma('$s0', '$gp', 0x18, 'SP_RD_LEN'),
+      ...waitIdle(),
+    ] : [
+      'addiu $t0, $s7, 1',
+      'beq $t0, $s6, compute',
+      'lw $t1, 0x14($zero)',
+      'addu $gp, $gp, $t1',
+      `xori $t0, $s0, ${x0}`,
+      ...dma('$t0', '$gp', 0x18, 'SP_RD_LEN'),
+    ]),
     ...(two ? ['lw $t1, 0x24($zero)', 'addu $k0, $k0, $t1', `xori $t0, $s1, ${x1}`, ...dma('$t0', '$k0', 0x28, 'SP_RD_LEN')] : []),
     'compute:',
     ...body,

@@ -17,6 +17,8 @@ export interface GemmSpec {
   requant: Requant[];             // per output channel
   /** accumulator width; default: 32 when the weights allow it exactly, else 48 ('wrap32': 32 unchecked, for tests) */
   acc?: 32 | 48 | 'wrap32';
+  /** one input tile buffer (tiles of large K that cannot be double-buffered) */
+  singleIn?: boolean;
 }
 
 const WREGS = 14; // $v16..$v29 hold up to 112 weights of the current channel
@@ -45,7 +47,7 @@ export function gemmKernel(spec: GemmSpec): RspKernel {
   constData.set(be16(w), 0);
   constData.set(be16(prm), wBytes);
   if (acc === 48) constData.set(be16(Array(8).fill(1)), wBytes + pBytes);
-  const layout = { constBytes: constData.length, in0Bytes: K * P * 2, in1Bytes: 0, outBytes: Co * P * 2 };
+  const layout = { constBytes: constData.length, in0Bytes: K * P * 2, in1Bytes: 0, outBytes: Co * P * 2, ...(spec.singleIn ? { singleIn: true } : {}) };
   const map0 = wrapKernel(layout, []).map; // addresses only
   const xs = acc === 32 && K <= XREGS.length;
   const body: string[] = xs ? xStationary(spec, Kp, wBytes, map0.const) : streaming(spec, Kp, wBytes, map0.const, acc);
