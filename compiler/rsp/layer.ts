@@ -81,6 +81,31 @@ export function runPointwiseLayer(l: PointwiseLayer, x: Int16Array, opts: { P?: 
   };
 }
 
+/**
+ * The 3x3 (all input channels per tile) tiling with the fewest DMA bytes:
+ * OH output rows per tile (a divisor of H) and co output channels per task,
+ * the input re-read per channel group, halo rows and const blocks counted;
+ * undefined when no tile fits DMEM and the SP DMA fields.
+ */
+export function conv3x3Tiling(Ci: number, Co: number, H: number, W: number, rowB: number, acc: 32 | 48): { OH: number; co: number } | undefined {
+  const wmul = acc === 48 ? 2 : 1;
+  let best: { OH: number; co: number; cost: number } | undefined;
+  for (let OH = H; OH >= 1; OH--) {
+    if (H % OH) continue;
+    const inB = Ci * (OH + 2) * rowB;
+    if ((OH + 2) * rowB > 4096 || (H - OH) * rowB > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
+    for (let co = Co; co >= 1; co--) {
+      const constB = co * Ci * 32 * wmul + co * 16 + 16;
+      const dmem = 64 + Math.ceil(constB / 16) * 16 + 2 * inB + 2 * co * OH * W * 2;
+      if (dmem > DMEM_SIZE) continue;
+      const groups = Math.ceil(Co / co), cost = groups * ((H / OH) * inB + constB) + Co * H * W * 2;
+      if (!best || cost < best.cost) best = { OH, co, cost };
+      break;
+    }
+  }
+  return best && { OH: best.OH, co: best.co };
+}
+
 /** Another RSP implementation for a task: RDRAM, DMEM, IMEM images in, RDRAM out (e.g. runImagesOnZ64). */
 export type TaskEngine = (rdram: Uint8Array, dmem: Uint8Array, imem: Uint8Array) => Uint8Array;
 
@@ -106,22 +131,7 @@ export function runConv3x3Layer(l: Conv3x3Layer, x: Int16Array /* [Ci][H][W] */,
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
   const qs: Requant[] = Array.from({ length: Co }, (_, c) => ({ shift: l.shift[c]!, bias: l.bias[c]!, lo: l.lo, hi: l.hi }));
   const acc = chooseAcc(qs, (c) => { let a = 0; for (let i = 0; i < Ci * 9; i++) a += Math.abs(l.weights[c * Ci * 9 + i]!); return a; });
-  const wmul = acc === 48 ? 2 : 1;
-  // the tiling with the fewest DMA bytes (input re-read per channel group, halo rows, const blocks)
-  let best: { OH: number; co: number; cost: number } | undefined;
-  for (let OH = H; OH >= 1; OH--) {
-    if (H % OH) continue;
-    const inB = Ci * (OH + 2) * rowB;
-    if ((OH + 2) * rowB > 4096 || (H - OH) * rowB > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
-    for (let co = Co; co >= 1; co--) {
-      const constB = co * Ci * 32 * wmul + co * 16 + 16;
-      const dmem = 64 + Math.ceil(constB / 16) * 16 + 2 * inB + 2 * co * OH * W * 2;
-      if (dmem > DMEM_SIZE) continue;
-      const groups = Math.ceil(Co / co), cost = groups * ((H / OH) * inB + constB) + Co * H * W * 2;
-      if (!best || cost < best.cost) best = { OH, co, cost };
-      break;
-    }
-  }
+  const best = conv3x3Tiling(Ci, Co, H, W, rowB, acc);
   if (!best) throw new DnncError(`conv3x3 layer ${Ci}->${Co} ${H}x${W}: no tile fits DMEM`);
   const { OH, co: coPerTask } = best;
   const rsp = new Rsp(1 << 20);

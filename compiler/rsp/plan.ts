@@ -17,7 +17,7 @@ import { depthwiseKernel } from './kernels/depthwise.js';
 import { addKernel, mulKernel, liftAdd } from './kernels/eltwise.js';
 import { conv3x3cKernel, conv3x3Weights, conv3x3cWeightBytes, conv3x3cInRows, conv3x3cScratchBytes, conv3x3cDeintRow } from './kernels/conv3x3c.js';
 import { dmaLen, chooseAcc, type Requant, type RspKernel } from './kernels/common.js';
-import { planPointwise } from './layer.js';
+import { planPointwise, conv3x3Tiling } from './layer.js';
 import { DMEM_SIZE } from './asm.js';
 import { planPointwiseLayout, poolStaging, decideIm2col, type RspCopy } from './relayout.js';
 
@@ -123,7 +123,7 @@ export function rspDecide(n: Node): RspDecision {
 function rspDecideKernel(n: Node): RspDecision {
   if (n.op === 'QMaxPool') return decidePool(n);
   if (n.op === 'QAdd' || n.op === 'QMul') return decideEltwise(n);
-  if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' || n.op === 'QAdd' || n.op === 'QMul' ? 'RSP kernel exists, layer dispatcher not wired yet' : 'no RSP layer kernel' };
+  if (n.op !== 'QConv') return { rsp: false, reason: n.op === 'QGemm' ? 'fully connected (matrix-vector at batch 1): no RSP layer kernel; the gemm tile needs 8 positions' : 'no RSP layer kernel' };
   const x = n.inputs[0]!, w = n.inputs[1]!, y = n.outputs[0]!;
   if (x.type.dtype !== 'int16') return { rsp: false, reason: `${x.type.dtype} (RSP kernels are int16)` };
   if (n.int('raw', 0) || n.ints('mult')) return { rsp: false, reason: 'not the int16 shift requantization' };
@@ -189,27 +189,9 @@ function plan3x3(Ci: number, Co: number, H: number, W: number, w: number[], rq: 
   W = Math.ceil(W / 8) * 8;
   const IWp = Math.ceil((W + 2) / 8) * 8, rowB = IWp * 2;
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
-  // the chunked kernel reads the input at its own width (no staging): other widths go to im2col (rspDecide)
-  const chunked = () => {
-    if (W0 !== W) throw new Error(`W=${W0} is not a multiple of 8 and all input channels do not fit DMEM`);
-    return plan3x3Chunked(Ci, Co, H, W, w, rq, acc);
-  };
+  const chunked = () => narrowed(plan3x3Chunked(Ci, Co, H, W, w, rq, acc), W0);
   if (Ci > 256 || Co > 256) return chunked();
-  const wmul = acc === 48 ? 2 : 1;
-  let best: { OH: number; co: number; cost: number } | undefined;
-  for (let OH = H; OH >= 1; OH--) {
-    if (H % OH) continue;
-    const inB = Ci * (OH + 2) * rowB;
-    if ((OH + 2) * rowB > 4096 || (H - OH) * rowB > 0xfff || (H - OH) * W * 2 > 0xfff || OH * W * 2 > 4096) continue;
-    for (let co = Co; co >= 1; co--) {
-      const constB = co * Ci * 32 * wmul + co * 16 + 16;
-      const dmem = 64 + Math.ceil(constB / 16) * 16 + 2 * inB + 2 * co * OH * W * 2;
-      if (dmem > DMEM_SIZE) continue;
-      const groups = Math.ceil(Co / co), cost = groups * ((H / OH) * inB + constB) + Co * H * W * 2;
-      if (!best || cost < best.cost) best = { OH, co, cost };
-      break;
-    }
-  }
+  const best = conv3x3Tiling(Ci, Co, H, W, rowB, acc);
   if (!best) return chunked();
   const { OH, co: coPerTask } = best;
   const planeB = (H + 2) * rowB;
@@ -308,11 +290,32 @@ export function plan3x3Chunked(Ci: number, Co: number, H: number, W: number, w: 
 
 /** 3x3 / stride 2 / pad 1 full convolution on an even input: conv3x3c tasks computing the even output rows (plan3x3Chunked). */
 function plan3x3s2(Ci: number, Co: number, H: number, W: number, w: number[], rq: Requant[], xr: [number, number], pt = 1, pl = 1): RspLayerPlan {
-  if (W % 8) throw new Error(`W=${W} is not a multiple of 8`);
   // pads other than 1 need the deinterleaved copy (it places x at row pt, column pl)
   if ((pt !== 1 || pl !== 1) && (W / 2) % 8) throw new Error(`stride 2 with pads begin ${pt},${pl}: output width ${W / 2} is not a multiple of 8`);
   const acc = chooseAcc(rq, (c) => rowBound(w, c * Ci * 9, Ci * 9, xr));
-  return plan3x3Chunked(Ci, Co, H, W, w, rq, acc, 2, true, pt, pl);
+  if (W % 8 === 0) return plan3x3Chunked(Ci, Co, H, W, w, rq, acc, 2, true, pt, pl);
+  // other widths: the even-rows mode on rows of W rounded up to 8, the CPU keeps the even columns below W
+  return narrowed(plan3x3Chunked(Ci, Co, H, Math.ceil(W / 8) * 8, w, rq, acc, 2, false), W);
+}
+
+/**
+ * A conv3x3c plan computed on rows of W rounded up to 8 (`plan.padb` / `plan.pad` width), for an input of width
+ * W0: the padded copy takes W0 columns of x (the tasks' extra output columns read only padding or junk and are
+ * dropped), the tasks write rows of the rounded width into the staging buffer (`outWp`), and the CPU's
+ * compaction (and stride-2 pick) keeps columns below W0. Unchanged when W0 is already the plan's width.
+ */
+function narrowed(p: RspLayerPlan, W0: number): RspLayerPlan {
+  const geo = p.padb ?? p.pad;
+  if (!geo || geo.W === W0) return p;
+  if (p.deint) throw new Error('internal: the deinterleaved stride-2 mode needs the real width');
+  const Wp = geo.W;
+  return {
+    ...p, outWp: Wp,
+    ...(p.padb ? { padb: { ...p.padb, W: W0 } } : {}),
+    ...(p.pad ? { pad: { ...p.pad, W: W0 } } : {}),
+    ...(p.sub ? { sub: { ...p.sub, W: W0 } } : {}),
+    note: `${p.note ? `${p.note}; ` : ''}rows ${W0} -> ${Wp}`,
+  };
 }
 
 /** 3x3 depthwise / stride 1 / pad 1 on the zero-padded copy: channel groups x row blocks, as plan3x3. */

@@ -92,7 +92,10 @@ export function rspStaging(p: RspLayerPlan): RspStaging {
   let outCopies = p.stageOut ?? [];
   if (!p.stageOut && (p.outWp || p.sub)) {
     // the RSP wrote [C][H][Wp]: keep columns < W (and even rows / columns for stride 2)
-    const C = p.sub?.C ?? p.pad!.C, H = p.sub?.H ?? p.pad!.H, W = p.sub?.W ?? p.pad!.W, Wp = p.outWp ?? W;
+    const geo = (p.pad ?? p.padb)!;
+    const H = p.sub?.H ?? geo.H, W = p.sub?.W ?? geo.W, Wp = p.outWp ?? W;
+    // output channels: the RSP's [C][H][Wp] (not the pad copy's input channels: a 3x3 conv has Ci != Co)
+    const C = p.sub?.C ?? p.outBytes / (2 * H * Wp);
     outCopies = p.sub
       ? [copy([[C, H * Wp, (H / 2) * (W / 2)], [H / 2, 2 * Wp, W / 2]], [W / 2, 2])]
       : [copy([[C, H * Wp, H * W], [H, Wp, W]], [W, 1])];

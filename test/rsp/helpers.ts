@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, tmpDir } from '../helpers.js';
+import type { Node } from '../../ir/graph.js';
 
 export function prng(seed: number) {
   let s = seed >>> 0 || 1;
@@ -66,4 +67,42 @@ export function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let n = Math.abs(a.length - b.length);
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) n++;
   return n;
+}
+
+/** dnnc's int16 QConv (shift requantization, clamp) in BigInt: the reference of the RSP layer tests. */
+export function refConv(n: Node, x: Int16Array): Int16Array {
+  const [, Ci, H, W] = n.inputs[0]!.type.shape as number[];
+  const [, Co, OH, OW] = n.outputs[0]!.type.shape as number[];
+  const w = n.inputs[1]!.const!, b = n.inputs[2]?.const;
+  const k = n.ints('kernel_shape')!, s = n.ints('strides') ?? [1, 1], p = n.ints('pads') ?? [0, 0, 0, 0], g = n.int('group', 1);
+  const sh = n.ints('shift')!, lo = n.int('act_min', -32768), hi = n.int('act_max', 32767);
+  const cig = Ci! / g;
+  const y = new Int16Array(Co! * OH! * OW!);
+  for (let co = 0; co < Co!; co++) {
+    const s_ = sh.length === 1 ? sh[0]! : sh[co]!, gi = Math.floor(co / (Co! / g));
+    for (let oy = 0; oy < OH!; oy++) for (let ox = 0; ox < OW!; ox++) {
+      let acc = 0n;
+      for (let ci = 0; ci < cig; ci++) for (let ky = 0; ky < k[0]!; ky++) for (let kx = 0; kx < k[1]!; kx++) {
+        const iy = oy * s[0]! - p[0]! + ky, ix = ox * s[1]! - p[1]! + kx;
+        if (iy < 0 || ix < 0 || iy >= H! || ix >= W!) continue;
+        acc += BigInt(Number(w.get(((co * cig + ci) * k[0]! + ky) * k[1]! + kx))) * BigInt(x[((gi * cig + ci) * H! + iy) * W! + ix]!);
+      }
+      const v = (acc + BigInt(b ? Number(b.get(co)) : 0) + (1n << BigInt(s_ - 1))) >> BigInt(s_);
+      y[(co * OH! + oy) * OW! + ox] = Number(v < BigInt(lo) ? BigInt(lo) : v > BigInt(hi) ? BigInt(hi) : v);
+    }
+  }
+  return y;
+}
+
+/** 2x2 / stride 2 max pooling. */
+/** 2x2 / stride 2 max pooling of int16 NCHW. */
+export function refPool(n: Node, x: Int16Array): Int16Array {
+  const [, C, H, W] = n.inputs[0]!.type.shape as number[];
+  const OH = Math.floor(H! / 2), OW = Math.floor(W! / 2);
+  const y = new Int16Array(C! * OH * OW);
+  for (let c = 0; c < C!; c++) for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OW; ox++) {
+    const at = (r: number, i: number) => x[(c * H! + 2 * oy + r) * W! + 2 * ox + i]!;
+    y[(c * OH + oy) * OW + ox] = Math.max(at(0, 0), at(0, 1), at(1, 0), at(1, 1));
+  }
+  return y;
 }
